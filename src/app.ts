@@ -1,0 +1,63 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { cdsRoutes, type CdsRoutesDeps } from './cds/routes.js';
+import type { ServiceConfig } from './config/service-config.js';
+import { cors } from './http/cors.js';
+import { errorHandler, sendError } from './http/errors.js';
+import { HttpError } from './http/operation-outcome.js';
+import { RateLimiter } from './http/rate-limit.js';
+import { requestContext } from './http/request-context.js';
+import type { Logger } from './log.js';
+
+export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit'> {
+  config: ServiceConfig;
+  log: Logger;
+}
+
+/**
+ * The HTTP pipeline, in the order a request meets it:
+ * request id + access log -> CORS -> per-address rate limit -> time-out -> routes (authenticate -> validate ->
+ * gather -> index -> rules -> cards) -> 404 -> errors as OperationOutcome.
+ */
+export function createApp(deps: AppDeps): express.Express {
+  const { config, log } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('trust proxy', config.trustProxy);
+  app.set('json spaces', 0);
+
+  app.use(requestContext(log));
+  app.use(cors(config.corsOrigins));
+
+  const perAddress = new RateLimiter(config.limits.perAddressPerMinute);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const wait = perAddress.take(req.ip ?? 'unknown');
+    if (wait > 0) {
+      req.log.warn({ limit: 'address' }, 'rate limited');
+      sendError(res, new HttpError(429, { code: 'throttled', diagnostics: 'too many requests from this address; retry later' }, { 'Retry-After': String(wait) }));
+      return;
+    }
+    next();
+  });
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const timer = setTimeout(() => {
+      req.log.warn({ timeoutMs: config.limits.requestTimeoutMs }, 'request timed out');
+      sendError(res, new HttpError(503, { code: 'timeout', diagnostics: `the service could not answer within ${config.limits.requestTimeoutMs} ms` }));
+    }, config.limits.requestTimeoutMs);
+    res.on('close', () => clearTimeout(timer));
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.use(cdsRoutes({ ...deps, bodyLimit: config.bodyLimit }));
+
+  app.use((req: Request) => {
+    throw new HttpError(404, { code: 'not-found', diagnostics: `nothing at ${req.method} ${req.path.slice(0, 100)}; the CDS services are at GET /cds-services` });
+  });
+  app.use(errorHandler(config.bodyLimit, (req) => req.log ?? log));
+  return app;
+}

@@ -1,0 +1,153 @@
+import type { FhirResource } from 'fhir/r4.js';
+import Mustache from 'mustache';
+import { randomUUID } from 'node:crypto';
+import type { Action, Card, Suggestion } from '../cds/types.js';
+import type { PathwayConfig } from '../pathway/config.js';
+import type { PatientFacts } from '../pathway/facts.js';
+import type { Finding, SuggestionChoice } from '../pathway/rule.js';
+import { OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM } from '../pathway/topics.js';
+import type { OrderEntry, PatientRecord } from '../record/types.js';
+import type { ActionTemplate, CardTemplate, CardTemplates } from './templates.js';
+import { buildView, present, type View } from './view.js';
+
+/**
+ * Renders a finding into a CDS Hooks card from its template in cards/. Patient-derived text in markdown is
+ * escaped, so a condition name can never become a link or HTML in the EHR.
+ */
+
+const MAX_SUMMARY = 139;
+const RELATIVE_REFERENCE = /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
+const ONE_PLACEHOLDER = /^\{\{\s*([\w.]+)\s*\}\}$/;
+
+export function escapeMarkdown(value: unknown): string {
+  return String(value)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]|#])/g, '\\$1');
+}
+
+const plain = (value: unknown): string => String(value);
+
+function lookup(view: View, path: string): unknown {
+  let x: unknown = view;
+  for (const part of path.split('.')) {
+    if (x === null || typeof x !== 'object') return undefined;
+    x = (x as Record<string, unknown>)[part];
+  }
+  return x;
+}
+
+/** Fills a template value: strings are rendered; a string that is one placeholder keeps the value's type. */
+function fill(template: unknown, view: View): unknown {
+  if (typeof template === 'string') {
+    const one = ONE_PLACEHOLDER.exec(template);
+    if (one?.[1] !== undefined) {
+      const value = lookup(view, one[1]);
+      if (value !== undefined && typeof value !== 'string') return value;
+    }
+    return Mustache.render(template, view, undefined, { escape: plain });
+  }
+  if (Array.isArray(template)) return template.map((t) => fill(t, view));
+  if (template !== null && typeof template === 'object') {
+    return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, fill(v, view)]));
+  }
+  return template;
+}
+
+function clampSummary(s: string): string {
+  const oneLine = s.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= MAX_SUMMARY ? oneLine : `${oneLine.slice(0, MAX_SUMMARY - 1).trimEnd()}…`;
+}
+
+export class CardRenderer {
+  constructor(
+    private readonly templates: CardTemplates,
+    private readonly config: PathwayConfig,
+  ) {}
+
+  template(finding: Finding): CardTemplate {
+    const t = this.templates.byTopic.get(finding.topic);
+    if (t === undefined) throw new Error(`no card template for ${finding.topic}`);
+    return t;
+  }
+
+  render(finding: Finding, facts: PatientFacts, record: PatientRecord): Card {
+    const t = this.template(finding);
+    const { shared } = this.templates;
+    const view = buildView(facts, finding, this.config, shared);
+    const markdown = { escape: escapeMarkdown };
+    const detail = [
+      Mustache.render(t.detail, view, shared.partials, markdown).trim(),
+      Mustache.render(shared.partials['guidance'] ?? '', { ...view, guidance: t.guidance }, shared.partials, markdown).trim(),
+    ]
+      .filter((s) => s !== '')
+      .join('\n\n')
+      .replace(/\n{3,}/g, '\n\n');
+
+    const card: Card = {
+      uuid: randomUUID(),
+      summary: clampSummary(Mustache.render(t.summary, view, shared.partials, { escape: plain })),
+      detail,
+      indicator: t.indicator,
+      source: {
+        label: `${shared.pathway.name} v${shared.pathway.version}`,
+        topic: { system: TOPIC_SYSTEM, code: t.topic, display: t.display },
+      },
+    };
+    const suggestions = finding.suggestions
+      .map((choice) => this.suggestion(t, choice, view, record, facts))
+      .filter((s): s is Suggestion => s !== undefined);
+    if (suggestions.length > 0) {
+      card.suggestions = suggestions;
+      card.selectionBehavior = t.selectionBehavior ?? 'at-most-one';
+    }
+    if (t.overrideReasons !== undefined) {
+      card.overrideReasons = t.overrideReasons.map((r) => ({ system: OVERRIDE_REASON_SYSTEM, code: r.code, display: r.display }));
+    }
+    return card;
+  }
+
+  private suggestion(t: CardTemplate, choice: SuggestionChoice, baseView: View, record: PatientRecord, facts: PatientFacts): Suggestion | undefined {
+    const st = t.suggestions?.[choice.id];
+    if (st === undefined) throw new Error(`card template ${t.topic} has no suggestion "${choice.id}"`);
+    const view: View = { ...baseView, ...(present(choice.values ?? {}) as View) };
+    const orders = choice.orders ?? [];
+    const actions: Action[] = [];
+    for (const a of st.actions) actions.push(...this.actions(a, view, orders, record, facts));
+    if (actions.length === 0) return undefined;
+    const suggestion: Suggestion = { label: fill(st.label, { ...view, order: present(orders[0]) }) as string, uuid: randomUUID(), actions };
+    if (st.isRecommended !== undefined) suggestion.isRecommended = st.isRecommended;
+    return suggestion;
+  }
+
+  private actions(a: ActionTemplate, view: View, orders: readonly OrderEntry[], record: PatientRecord, facts: PatientFacts): Action[] {
+    if (a.type === 'create') {
+      return [{ type: 'create', description: fill(a.description, view) as string, resource: this.newResource(fill(a.resource, view) as Record<string, unknown>, record, facts) }];
+    }
+    const out: Action[] = [];
+    for (const order of orders) {
+      // A draft without a `Type/id` cannot be named for deletion or update.
+      if (!RELATIVE_REFERENCE.test(order.ref)) continue;
+      const orderView: View = { ...view, order: present(order) };
+      const description = fill(a.description, orderView) as string;
+      if (a.type === 'delete') out.push({ type: 'delete', description, resourceId: order.ref });
+      else out.push({ type: 'update', description, resource: { ...structuredClone(order.resource), ...(fill(a.set, orderView) as object) } as FhirResource });
+    }
+    return out;
+  }
+
+  /** A suggested resource: the template's clinical content plus who, for whom, when and why. */
+  private newResource(content: Record<string, unknown>, record: PatientRecord, facts: PatientFacts): FhirResource {
+    const resource: Record<string, unknown> = { resourceType: content['resourceType'], status: 'draft', ...content };
+    resource['subject'] = { reference: `Patient/${record.patientId}` };
+    if (record.encounterId !== undefined) resource['encounter'] = { reference: `Encounter/${record.encounterId}` };
+    resource['authoredOn'] = record.now.toISOString();
+    if (record.userId !== undefined && /^(Practitioner|PractitionerRole)\//.test(record.userId)) resource['requester'] = { reference: record.userId };
+    const main = facts.mainHipCondition;
+    if (main !== undefined && RELATIVE_REFERENCE.test(main.ref) && resource['reasonReference'] === undefined) {
+      resource['reasonReference'] = [{ reference: main.ref, display: main.display }];
+    }
+    return resource as unknown as FhirResource;
+  }
+}

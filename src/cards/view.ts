@@ -1,0 +1,139 @@
+import type { PathwayConfig } from '../pathway/config.js';
+import type { PatientFacts, PromTrend } from '../pathway/facts.js';
+import type { Finding } from '../pathway/rule.js';
+import { isoDay } from '../pathway/time.js';
+import type { SharedTemplates } from './templates.js';
+
+/**
+ * The values a card template can show, built from the facts and the finding. Dates become YYYY-MM-DD, scores are
+ * rounded, record entries become `{display, date, ref}`: templates never see FHIR resources.
+ */
+
+export type View = Record<string, unknown>;
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function isEntry(x: Record<string, unknown>): boolean {
+  return typeof x['ref'] === 'string' && Array.isArray(x['keys']);
+}
+
+/**
+ * A record entry (condition, medication, event, observation) as a template sees it: display, date, ref, and
+ * `text` ("naproxen 500 MG Oral Tablet (since 2026-09-28)" for conditions and medications, "XR Pelvis AP
+ * (2026-09-01)" for events).
+ */
+function entryView(x: Record<string, unknown>): View {
+  const ongoing = x['onset'] !== undefined || x['authoredOn'] !== undefined;
+  const date = x['onset'] ?? x['authoredOn'] ?? x['date'];
+  const display = typeof x['display'] === 'string' ? x['display'] : 'record entry';
+  const out: View = { display, ref: x['ref'], text: display };
+  if (date instanceof Date) {
+    out['date'] = isoDay(date);
+    out['text'] = ongoing ? `${display} (since ${isoDay(date)})` : `${display} (${isoDay(date)})`;
+  }
+  if (typeof x['value'] === 'number') out['value'] = round(x['value']);
+  if (typeof x['unit'] === 'string') out['unit'] = x['unit'];
+  if (typeof x['status'] === 'string') out['status'] = x['status'];
+  return out;
+}
+
+/** "a; b and c" from entry views' `text`. */
+function listText(items: unknown[]): string | undefined {
+  const texts = items.map((i) => (i !== null && typeof i === 'object' ? (i as View)['text'] : undefined)).filter((t): t is string => typeof t === 'string');
+  if (texts.length !== items.length || texts.length === 0) return undefined;
+  return texts.length === 1 ? texts[0] : `${texts.slice(0, -1).join('; ')} and ${texts[texts.length - 1] ?? ''}`;
+}
+
+/** Adds `<key>Text` beside every list of entries (`nsaids` -> `nsaidsText`). */
+function withListTexts(view: View): View {
+  const out: View = { ...view };
+  for (const [k, v] of Object.entries(view)) {
+    if (Array.isArray(v)) {
+      const text = listText(v);
+      if (text !== undefined) out[`${k}Text`] = text;
+    }
+  }
+  return out;
+}
+
+/** Any evidence value made template-ready. */
+export function present(x: unknown): unknown {
+  if (x instanceof Date) return isoDay(x);
+  if (typeof x === 'number') return round(x);
+  if (Array.isArray(x)) return x.map(present);
+  if (x !== null && typeof x === 'object') {
+    const o = x as Record<string, unknown>;
+    if (isEntry(o)) return entryView(o);
+    if (x instanceof Set) return [...x].map(present);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, present(v)]));
+  }
+  return x;
+}
+
+function label(shared: SharedTemplates, group: string, key: string): string {
+  return shared.labels[group]?.[key] ?? key;
+}
+
+function promView(t: PromTrend, shared: SharedTemplates): View {
+  const name = label(shared, 'instruments', t.instrument);
+  const unit = t.scale === '0-10' ? '/10' : '/100';
+  const base = t.baseline;
+  const latest = t.latest;
+  let text: string;
+  if (base !== undefined && latest !== undefined) {
+    text = `${name} ${round(base.value)}${unit} (${isoDay(base.date)}) → ${round(latest.value)}${unit} (${isoDay(latest.date)})`;
+  } else if (latest !== undefined) {
+    text = `${name} ${round(latest.value)}${unit} (${isoDay(latest.date)}), a single value`;
+  } else {
+    text = name;
+  }
+  const why = t.noTrendBecause !== undefined ? label(shared, 'noTrend', t.noTrendBecause) : t.improving ? label(shared, 'trend', 'improving') : label(shared, 'trend', 'not-improving');
+  return { instrument: name, text, why, improving: t.improving };
+}
+
+export function buildView(facts: PatientFacts, finding: Finding, config: PathwayConfig, shared: SharedTemplates): View {
+  const main = facts.mainHipCondition;
+  const episodeCondition = facts.hipConditions.find((c) => c.onset?.getTime() === facts.episodeStart?.getTime()) ?? main;
+  const evidence = present(finding.evidence) as View;
+  const riskFactors = facts.giRiskFactors.map((r) => {
+    const name = label(shared, 'giRisk', r.kind);
+    const detail = r.kind === 'age' ? (facts.age !== undefined ? `age ${facts.age}` : '') : r.entry?.display ?? '';
+    return { label: name, detail, text: detail !== '' ? `${name} (${detail})` : name };
+  });
+  const contraindications = facts.duloxetineContraindications.map((c) => {
+    const name = label(shared, 'duloxetineContraindication', c.kind);
+    const detail = c.egfr !== undefined ? `${round(c.egfr.value ?? 0)} on ${c.egfr.date ? isoDay(c.egfr.date) : 'an unknown date'}` : c.entry?.display ?? '';
+    return { label: name, detail, text: detail !== '' ? `${name} (${detail})` : name };
+  });
+  const base: View = {
+    pathway: shared.pathway,
+    today: isoDay(facts.now),
+    age: facts.age,
+    episode: facts.episodeStart !== undefined && episodeCondition !== undefined
+      ? { condition: episodeCondition.display, start: isoDay(facts.episodeStart), weeks: facts.episodeWeeks }
+      : undefined,
+    mainCondition: main !== undefined ? present(main) : undefined,
+    hipConditions: facts.hipConditions.map((c) => present(c)),
+    therapy: facts.therapyStart !== undefined
+      ? { start: isoDay(facts.therapyStart), weeks: facts.therapyWeeks, count: facts.exerciseTherapy.length, first: present(facts.exerciseTherapy.find((e) => e.date?.getTime() === facts.therapyStart?.getTime())) }
+      : undefined,
+    proms: facts.proms.map((t) => promView(t, shared)),
+    latestProm: facts.latestProm !== undefined
+      ? { instrument: label(shared, 'instruments', facts.latestProm.instrument), value: round(facts.latestProm.value), date: isoDay(facts.latestProm.date) }
+      : undefined,
+    improving: facts.improving,
+    nsaids: facts.current.nsaid.map((m) => present(m)),
+    acetaminophen: facts.current.acetaminophen.map((m) => present(m)),
+    riskFactors,
+    contraindications,
+    liverDisease: facts.liverDisease.length > 0,
+    acetaminophenMaxDailyG: facts.acetaminophenMaxDailyMg / 1000,
+    config,
+  };
+  // A rule's evidence adds topic-specific values; it must not silently replace a shared one.
+  const clash = Object.keys(evidence).filter((k) => k in base);
+  if (clash.length > 0) throw new Error(`${finding.topic}: evidence ${clash.join(', ')} would replace shared view values`);
+  return withListTexts({ ...base, ...evidence });
+}

@@ -1,0 +1,81 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { HttpError } from '../http/operation-outcome.js';
+import type { Caller } from '../security/types.js';
+import type { FeedbackService } from './feedback-service.js';
+import type { HookService } from './hook-service.js';
+import type { ServiceRegistry } from './registry.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    caller?: Caller;
+  }
+}
+
+export interface CdsRoutesDeps {
+  registry: ServiceRegistry;
+  hooks: HookService;
+  feedback: FeedbackService;
+  bodyLimit: number;
+  /** Authentication middleware (runs before the body is read). */
+  authenticate: (req: Request, res: Response, next: NextFunction) => void;
+  /** Throws when this caller may not have the service call this fhirServer. */
+  checkFhirServer: (fhirServer: string, caller: Caller | undefined) => void;
+  now: () => Date;
+}
+
+const JSON_TYPE = /^application\/([a-z.+-]+\+)?json$/i;
+
+/** 415 unless the body is declared as JSON (application/json, application/fhir+json). */
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+  if (!JSON_TYPE.test(type)) {
+    next(new HttpError(415, { code: 'not-supported', diagnostics: `Content-Type must be application/json, got "${type.slice(0, 60) || 'none'}"` }));
+    return;
+  }
+  next();
+}
+
+function methodNotAllowed(allow: string) {
+  return (req: Request, res: Response): void => {
+    res.setHeader('Allow', allow);
+    throw new HttpError(405, { code: 'not-supported', diagnostics: `${req.method} is not allowed here; use ${allow}` }, { Allow: allow });
+  };
+}
+
+/** The CDS Hooks endpoints: discovery, the three services, and their feedback. */
+export function cdsRoutes(deps: CdsRoutesDeps): Router {
+  const router = express.Router({ caseSensitive: true, strict: false });
+  const json = express.json({ limit: deps.bodyLimit, strict: true, type: () => true });
+
+  router.get('/cds-services', deps.authenticate, (_req, res) => {
+    const services = deps.registry.list().map((s) => ({
+      hook: s.hook,
+      title: s.title,
+      description: s.description,
+      id: s.id,
+      prefetch: s.prefetch,
+      ...(s.usageRequirements !== undefined ? { usageRequirements: s.usageRequirements } : {}),
+    }));
+    res.json({ services });
+  });
+  router.all('/cds-services', methodNotAllowed('GET'));
+
+  router.post('/cds-services/:id', deps.authenticate, requireJson, json, async (req, res) => {
+    const caller = req.caller;
+    const response = await deps.hooks.call(req.params['id'] as string, req.body as unknown, {
+      log: req.log,
+      now: deps.now(),
+      checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
+    });
+    res.json(response);
+  });
+  router.all('/cds-services/:id', methodNotAllowed('POST'));
+
+  router.post('/cds-services/:id/feedback', deps.authenticate, requireJson, json, async (req, res) => {
+    const result = await deps.feedback.record(req.params['id'] as string, req.body as unknown, req.log, deps.now());
+    res.status(200).json({ received: result.created + result.duplicates, created: result.created, duplicates: result.duplicates });
+  });
+  router.all('/cds-services/:id/feedback', methodNotAllowed('POST'));
+
+  return router;
+}

@@ -1,0 +1,128 @@
+import { bool, bytes, ConfigError, type Env, int, list, oneOf, optionalStr, str } from './env.js';
+
+export type Mode = 'development' | 'production' | 'test';
+
+/** Everything the service reads from its environment, parsed and checked once at start-up. */
+export interface ServiceConfig {
+  mode: Mode;
+  host: string;
+  port: number;
+  /** `npm start` workers: 1 = single process; more = node:cluster workers sharing the port. */
+  workers: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest accepted request body in bytes. */
+  bodyLimit: number;
+  /** Origins allowed by CORS: `*`, exact origins, or `http://localhost:*` style port wildcards. */
+  corsOrigins: string[];
+  /** Express `trust proxy`: false, true, a hop count or a list of proxy addresses (for the client address). */
+  trustProxy: boolean | number | string;
+  /** The URL clients use to reach the service (behind a proxy); JWT `aud` is checked against it. */
+  publicBaseUrl: string | undefined;
+  feedback: { store: 'memory' | 'file'; file: string };
+  /** File with the pathway's windows and thresholds overriding the defaults in config/pathway.yaml. */
+  pathwayConfigFile: string | undefined;
+  fhir: {
+    /** One time budget for all FHIR queries of one hook call. */
+    gatherTimeoutMs: number;
+    /** How many `next` pages one query may follow. */
+    maxPages: number;
+    /** Page size asked for with `_count`. */
+    pageSize: number;
+    /** fhirServer base URLs allowed when authentication is off (prefixes; default: loopback only). */
+    allowedServers: string[];
+    /** Allow plain http fhirServer URLs (never in production). */
+    allowHttp: boolean;
+  };
+  auth: {
+    /** Require a valid JWT on every endpoint. */
+    required: boolean;
+    trustedIssuersFile: string | undefined;
+    /** Turn on the documented CDS Hooks sandbox issuer preset (refused in production). */
+    sandboxPreset: boolean;
+    clockSkewSeconds: number;
+    /** Longest accepted JWT lifetime (exp - iat). */
+    maxTokenLifetimeSeconds: number;
+    /** Least time between two JWKS refreshes of one issuer. */
+    jwksRefreshIntervalMs: number;
+    jwksTimeoutMs: number;
+  };
+  limits: {
+    /** Requests per minute per authenticated issuer (0 = unlimited). */
+    perIssuerPerMinute: number;
+    /** Requests per minute per client address (0 = unlimited). */
+    perAddressPerMinute: number;
+    /** Whole-request time-out. */
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    maxHeaderBytes: number;
+    keepAliveTimeoutMs: number;
+  };
+}
+
+/** Default fhirServer allowlist when authentication is off: this machine, any port. */
+export const LOOPBACK_FHIR_SERVERS = ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*', 'https://localhost:*', 'https://127.0.0.1:*', 'https://[::1]:*'];
+
+function trustProxyOf(value: string | undefined): boolean | number | string {
+  if (value === undefined || /^(false|0|no|off)$/i.test(value)) return false;
+  if (/^(true|yes|on)$/i.test(value)) return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+export function loadServiceConfig(env: Env = process.env): ServiceConfig {
+  const nodeEnv = str(env, 'NODE_ENV', 'development');
+  const mode: Mode = nodeEnv === 'production' ? 'production' : nodeEnv === 'test' ? 'test' : 'development';
+  const production = mode === 'production';
+  const trustedIssuersFile = optionalStr(env, 'TRUSTED_ISSUERS_FILE');
+  const sandboxPreset = bool(env, 'CDS_SANDBOX_PRESET', false);
+
+  const config: ServiceConfig = {
+    mode,
+    host: str(env, 'HOST', '0.0.0.0'),
+    port: int(env, 'PORT', 3000, 0, 65535),
+    workers: int(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], mode === 'test' ? 'silent' : 'info'),
+    bodyLimit: bytes(env, 'BODY_LIMIT', 5 * 1024 * 1024),
+    corsOrigins: list(env, 'CORS_ORIGINS', ['*']),
+    trustProxy: trustProxyOf(optionalStr(env, 'TRUST_PROXY')),
+    publicBaseUrl: optionalStr(env, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
+    feedback: {
+      store: oneOf(env, 'FEEDBACK_STORE', ['memory', 'file'], 'file'),
+      file: str(env, 'FEEDBACK_FILE', 'var/feedback.jsonl'),
+    },
+    pathwayConfigFile: optionalStr(env, 'PATHWAY_CONFIG'),
+    fhir: {
+      gatherTimeoutMs: int(env, 'FHIR_TIMEOUT_MS', 3000, 50, 60000),
+      maxPages: int(env, 'FHIR_MAX_PAGES', 5, 1, 100),
+      pageSize: int(env, 'FHIR_PAGE_SIZE', 200, 1, 1000),
+      allowedServers: list(env, 'ALLOWED_FHIR_SERVERS', LOOPBACK_FHIR_SERVERS).map((s) => s.replace(/\/+$/, '')),
+      allowHttp: production ? false : bool(env, 'ALLOW_HTTP_FHIR', true),
+    },
+    auth: {
+      required: bool(env, 'AUTH_REQUIRED', production || trustedIssuersFile !== undefined || sandboxPreset),
+      trustedIssuersFile,
+      sandboxPreset,
+      clockSkewSeconds: int(env, 'JWT_CLOCK_SKEW_SECONDS', 30, 0, 300),
+      maxTokenLifetimeSeconds: int(env, 'JWT_MAX_LIFETIME_SECONDS', 3600, 60, 86400),
+      jwksRefreshIntervalMs: int(env, 'JWKS_MIN_REFRESH_MS', 30000, 0, 3600000),
+      jwksTimeoutMs: int(env, 'JWKS_TIMEOUT_MS', 2000, 100, 30000),
+    },
+    limits: {
+      perIssuerPerMinute: int(env, 'RATE_LIMIT_PER_ISSUER', 1200, 0),
+      perAddressPerMinute: int(env, 'RATE_LIMIT_PER_ADDRESS', 600, 0),
+      requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 10000, 100, 600000),
+      headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', 5000, 100, 600000),
+      maxHeaderBytes: int(env, 'MAX_HEADER_BYTES', 16384, 1024, 1048576),
+      keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600000),
+    },
+  };
+
+  if (production) {
+    if (!config.auth.required) throw new ConfigError('AUTH_REQUIRED cannot be false in production (NODE_ENV=production)');
+    if (config.auth.sandboxPreset) throw new ConfigError('CDS_SANDBOX_PRESET is for local testing and is refused in production');
+    if (config.auth.trustedIssuersFile === undefined) {
+      throw new ConfigError('production (NODE_ENV=production) needs TRUSTED_ISSUERS_FILE: no CDS client would be trusted');
+    }
+  }
+  return config;
+}

@@ -1,0 +1,103 @@
+import { Ajv } from 'ajv';
+import { projectPath, readYamlFile } from '../data-files.js';
+
+/** The pathway's named windows and thresholds (config/pathway.yaml, documented there and in docs/pathway.md). */
+export interface PathwayConfig {
+  persistentPainWeeks: number;
+  promRecentWeeks: number;
+  minimalImportantChange: { scale0to10: number; scale0to100: number };
+  therapyBeforeEpisodeDays: number;
+  failedCareMonths: number;
+  programReviewWeeks: number;
+  overuseEarlyWeeks: number;
+  analgesicTrialWeeks: number;
+  injectionLookbackMonths: number;
+  lookbackMonths: number;
+  giRiskAge: number;
+  adultAge: number;
+  duloxetineMinEgfr: number;
+  acetaminophen: {
+    maxDailyMg: number;
+    maxDailyMgLiverDisease: number;
+    regimens: { doseMg: number; everyHours: number }[];
+  };
+}
+
+const positive = { type: 'number', exclusiveMinimum: 0 } as const;
+const wholeWeeksOrMonths = { type: 'integer', minimum: 0, maximum: 520 } as const;
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    persistentPainWeeks: wholeWeeksOrMonths,
+    promRecentWeeks: wholeWeeksOrMonths,
+    minimalImportantChange: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { scale0to10: positive, scale0to100: positive },
+    },
+    therapyBeforeEpisodeDays: wholeWeeksOrMonths,
+    failedCareMonths: wholeWeeksOrMonths,
+    programReviewWeeks: wholeWeeksOrMonths,
+    overuseEarlyWeeks: wholeWeeksOrMonths,
+    analgesicTrialWeeks: wholeWeeksOrMonths,
+    injectionLookbackMonths: wholeWeeksOrMonths,
+    lookbackMonths: wholeWeeksOrMonths,
+    giRiskAge: wholeWeeksOrMonths,
+    adultAge: wholeWeeksOrMonths,
+    duloxetineMinEgfr: positive,
+    acetaminophen: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxDailyMg: positive,
+        maxDailyMgLiverDisease: positive,
+        regimens: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            required: ['doseMg', 'everyHours'],
+            additionalProperties: false,
+            properties: { doseMg: positive, everyHours: { type: 'integer', minimum: 1, maximum: 24 } },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+const REQUIRED_KEYS: (keyof PathwayConfig)[] = [
+  'persistentPainWeeks', 'promRecentWeeks', 'minimalImportantChange', 'therapyBeforeEpisodeDays', 'failedCareMonths',
+  'programReviewWeeks', 'overuseEarlyWeeks', 'analgesicTrialWeeks', 'injectionLookbackMonths', 'lookbackMonths',
+  'giRiskAge', 'adultAge', 'duloxetineMinEgfr', 'acetaminophen',
+];
+
+function merge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) {
+    const b = base[k];
+    out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) && b !== null && typeof b === 'object' && !Array.isArray(b)
+      ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+      : v;
+  }
+  return out;
+}
+
+/** The defaults from config/pathway.yaml, with the optional override file merged over them; checked by schema. */
+export function loadPathwayConfig(overrideFile?: string): PathwayConfig {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const check = ajv.compile(schema);
+  const defaults = readYamlFile(projectPath('config', 'pathway.yaml'));
+  if (!check(defaults)) throw new Error(`config/pathway.yaml: ${ajv.errorsText(check.errors)}`);
+  let merged = defaults as Record<string, unknown>;
+  if (overrideFile !== undefined) {
+    const override = readYamlFile(overrideFile);
+    if (!check(override)) throw new Error(`${overrideFile}: ${ajv.errorsText(check.errors)}`);
+    merged = merge(merged, override as Record<string, unknown>);
+  }
+  const missing = REQUIRED_KEYS.filter((k) => merged[k] === undefined);
+  if (missing.length > 0) throw new Error(`pathway configuration lacks ${missing.join(', ')}`);
+  return merged as unknown as PathwayConfig;
+}

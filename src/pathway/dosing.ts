@@ -1,0 +1,180 @@
+import { isObject, type Json, num, objects, str } from '../record/read.js';
+import type { Ingredient, MedicationEntry } from '../record/types.js';
+
+/**
+ * The most of one ingredient (acetaminophen) a MedicationRequest allows in a day, from its dosageInstruction:
+ *  - dose per administration: doseAndRate.doseQuantity (or doseRange.high, or maxDosePerAdministration) in mg or g,
+ *    or in tablets/capsules/mL times the product's strength;
+ *  - administrations per day: timing.repeat frequency(Max) per period(periodUnit), or its timeOfDay / when
+ *    entries, or timing.code (BID, TID, QID, Q6H ...);
+ *  - maxDosePerPeriod caps it, and stands alone for "as needed" orders without a schedule.
+ * Dosages with the same `sequence` (or none) run together and are added; different sequences follow each other
+ * and the largest counts. When the dose cannot be computed the answer says why, and no card is made from it.
+ */
+
+export type DailyDose =
+  | { ok: true; mg: number; explanation: string }
+  | { ok: false; reason: string };
+
+const MASS_MG: Record<string, number> = { mg: 1, milligram: 1, milligrams: 1, g: 1000, gram: 1000, grams: 1000, mcg: 0.001, ug: 0.001, microgram: 0.001 };
+const UNIT_DOSE = new Set([
+  '{tbl}', 'tbl', 'tab', 'tabs', 'tablet', 'tablets', '{tablet}', '{tablets}', '{pill}', 'pill', 'pills', 'capsule', 'capsules',
+  '{capsule}', 'cap', 'caps', 'caplet', 'caplets', '{caplet}', 'each', 'ea', '{each}', '1', '{dose}', 'dose',
+  // SNOMED CT units of presentation
+  '385055001', '732936001', '732937005', '428673006',
+]);
+const VOLUME_ML: Record<string, number> = { ml: 1, milliliter: 1, millilitre: 1, l: 1000 };
+const PERIOD_HOURS: Record<string, number> = { s: 1 / 3600, min: 1 / 60, h: 1, d: 24, wk: 168, mo: 730.5, a: 8766 };
+/** HL7 v3 GTSAbbreviation timing codes: administrations per day. */
+const TIMING_CODES: Record<string, number> = {
+  QD: 1, QDAY: 1, AM: 1, PM: 1, BED: 1, BID: 2, TID: 3, QID: 4, Q1H: 24, Q2H: 12, Q3H: 8, Q4H: 6, Q6H: 4, Q8H: 3, Q12H: 2, QOD: 0.5,
+};
+
+interface Quantity {
+  value: number;
+  unit: string;
+}
+
+function quantity(x: Json): Quantity | undefined {
+  if (!isObject(x)) return undefined;
+  const value = num(x['value']);
+  const unit = str(x['code']) ?? str(x['unit']);
+  if (value === undefined || value < 0 || unit === undefined) return undefined;
+  return { value, unit: unit.trim().toLowerCase() };
+}
+
+/** mg of the ingredient in an amount of the product, or why not. */
+function toMg(q: Quantity, ingredient: Ingredient, singleIngredient: boolean): { mg: number; text: string } | { reason: string } {
+  const mass = MASS_MG[q.unit];
+  if (mass !== undefined) {
+    if (!singleIngredient) return { reason: `a dose in ${q.unit} of a combination product does not say how much is ${ingredient.name}` };
+    return { mg: q.value * mass, text: `${fmt(q.value)} ${q.unit}` };
+  }
+  const strength = ingredient.strength;
+  if (UNIT_DOSE.has(q.unit)) {
+    if (strength === undefined) return { reason: `the ${ingredient.name} strength of the product is not known` };
+    if (strength.per !== undefined && !UNIT_DOSE.has(strength.per.unit.toLowerCase())) return { reason: `the strength is per ${strength.per.unit}, not per unit` };
+    const perUnit = strengthMg(strength) / (strength.per?.value ?? 1);
+    if (Number.isNaN(perUnit)) return { reason: `the strength unit ${strength.unit} is not a mass` };
+    return { mg: q.value * perUnit, text: `${fmt(q.value)} × ${fmt(perUnit)} mg` };
+  }
+  const volume = VOLUME_ML[q.unit];
+  if (volume !== undefined) {
+    const perUnit = strength?.per?.unit.toLowerCase();
+    const perMl = perUnit !== undefined ? VOLUME_ML[perUnit] : undefined;
+    if (strength === undefined || strength.per === undefined || perMl === undefined) return { reason: `the ${ingredient.name} concentration of the product is not known` };
+    const mgPerMl = strengthMg(strength) / (strength.per.value * perMl);
+    if (Number.isNaN(mgPerMl)) return { reason: `the strength unit ${strength.unit} is not a mass` };
+    return { mg: q.value * volume * mgPerMl, text: `${fmt(q.value)} mL × ${fmt(mgPerMl)} mg/mL` };
+  }
+  return { reason: `the dose unit "${q.unit}" is not one the service can convert` };
+}
+
+function strengthMg(strength: NonNullable<Ingredient['strength']>): number {
+  const factor = MASS_MG[strength.unit.toLowerCase()];
+  return factor === undefined ? NaN : strength.value * factor;
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100);
+}
+
+/** Administrations per day from a Timing, or undefined when it does not say. */
+function perDay(timing: Json): { n: number; text: string } | undefined {
+  if (!isObject(timing)) return undefined;
+  const repeat = timing['repeat'];
+  if (isObject(repeat)) {
+    const frequency = num(repeat['frequencyMax']) ?? num(repeat['frequency']);
+    const period = num(repeat['period']);
+    const unit = str(repeat['periodUnit']);
+    const hours = unit !== undefined ? PERIOD_HOURS[unit] : undefined;
+    if (period !== undefined && period > 0 && hours !== undefined) {
+      const f = frequency ?? 1;
+      const n = (f * 24) / (period * hours);
+      const every = f === 1 ? `every ${fmt(period)} ${unit}` : `${fmt(f)} times per ${fmt(period)} ${unit}`;
+      return { n, text: every };
+    }
+    const countOf = (x: Json): number => (Array.isArray(x) ? x.length : typeof x === 'string' ? 1 : 0);
+    const times = countOf(repeat['timeOfDay']);
+    const when = countOf(repeat['when']);
+    const count = times || when;
+    if (count > 0 && (unit === undefined || unit === 'd')) return { n: count * (frequency ?? 1), text: `${count} times a day` };
+    if (frequency !== undefined && unit === 'd') return { n: frequency, text: `${fmt(frequency)} times a day` };
+  }
+  const code = timing['code'];
+  const codes = isObject(code) ? [...objects(code['coding']).map((c) => str(c['code'])), str(code['text'])] : [];
+  for (const c of codes) {
+    const n = c !== undefined ? TIMING_CODES[c.toUpperCase()] : undefined;
+    if (n !== undefined) return { n, text: (c as string).toUpperCase() };
+  }
+  return undefined;
+}
+
+/** Daily maximum (mg of the ingredient) of one Dosage. */
+function dosageDailyMax(dosage: Record<string, Json>, ingredient: Ingredient, single: boolean): DailyDose {
+  const doseAndRate = objects(dosage['doseAndRate']);
+  let dose: Quantity | undefined;
+  for (const dr of doseAndRate) {
+    dose = quantity(dr['doseQuantity']) ?? (isObject(dr['doseRange']) ? quantity(dr['doseRange']['high']) : undefined);
+    if (dose !== undefined) break;
+  }
+  // Older clients (and STU3-shaped data) put doseQuantity on the Dosage itself.
+  dose ??= quantity(dosage['doseQuantity']) ?? quantity(dosage['maxDosePerAdministration']);
+
+  let scheduled: DailyDose | undefined;
+  const schedule = perDay(dosage['timing']);
+  if (dose !== undefined && schedule !== undefined) {
+    const mg = toMg(dose, ingredient, single);
+    if ('reason' in mg) return { ok: false, reason: mg.reason };
+    scheduled = { ok: true, mg: mg.mg * schedule.n, explanation: `${mg.text} ${schedule.text}` };
+  }
+
+  const maxPerPeriod = objects(dosage['maxDosePerPeriod'])[0];
+  let cap: DailyDose | undefined;
+  if (maxPerPeriod !== undefined) {
+    const numerator = quantity(maxPerPeriod['numerator']);
+    const denominator = quantity(maxPerPeriod['denominator']);
+    const hours = denominator !== undefined ? PERIOD_HOURS[denominator.unit] ?? (denominator.unit === 'day' || denominator.unit === 'days' ? 24 : undefined) : undefined;
+    if (numerator !== undefined && denominator !== undefined && hours !== undefined && denominator.value > 0) {
+      const mg = toMg(numerator, ingredient, single);
+      if ('reason' in mg) return { ok: false, reason: mg.reason };
+      const periodHours = denominator.value * hours;
+      // A cap over several days allows at most all of it in one day; a cap over hours repeats through the day.
+      const daily = periodHours >= 24 ? mg.mg : (mg.mg * 24) / periodHours;
+      cap = { ok: true, mg: daily, explanation: `at most ${mg.text} per ${fmt(denominator.value)} ${denominator.unit}` };
+    }
+  }
+  if (scheduled !== undefined && cap !== undefined && scheduled.ok && cap.ok) {
+    return scheduled.mg <= cap.mg ? scheduled : cap;
+  }
+  if (scheduled !== undefined) return scheduled;
+  if (cap !== undefined) return cap;
+  if (dose === undefined) return { ok: false, reason: 'the dosage gives no dose quantity and no maxDosePerPeriod' };
+  return { ok: false, reason: 'the dosage gives no frequency (timing) and no maxDosePerPeriod' };
+}
+
+/** The daily maximum of an ingredient (by value set, e.g. medication-acetaminophen) that an order allows. */
+export function dailyMaximum(order: MedicationEntry, ingredientClass: string, classesOf: (key: string) => readonly string[]): DailyDose {
+  const ingredient = order.ingredients.find((i) => classesOf(i.key).includes(ingredientClass));
+  if (ingredient === undefined) return { ok: false, reason: 'the order has no ingredient of this class' };
+  const dosages = objects(order.resource.dosageInstruction as Json);
+  if (dosages.length === 0) return { ok: false, reason: 'the order has no dosageInstruction' };
+  const single = order.ingredients.length === 1;
+  const bySequence = new Map<string, DailyDose[]>();
+  for (const d of dosages) {
+    const seq = num(d['sequence']);
+    const key = seq === undefined ? 'none' : String(seq);
+    const list = bySequence.get(key) ?? [];
+    list.push(dosageDailyMax(d, ingredient, single));
+    bySequence.set(key, list);
+  }
+  let best: DailyDose | undefined;
+  for (const list of bySequence.values()) {
+    const failed = list.find((d) => !d.ok);
+    if (failed !== undefined) return failed;
+    const ok = list as Extract<DailyDose, { ok: true }>[];
+    const sum: DailyDose = { ok: true, mg: ok.reduce((s, d) => s + d.mg, 0), explanation: ok.map((d) => d.explanation).join(' + ') };
+    if (best === undefined || (best.ok && sum.mg > best.mg)) best = sum;
+  }
+  return best ?? { ok: false, reason: 'no usable dosage' };
+}

@@ -1,0 +1,53 @@
+import type { MedicationEntry, OrderEntry } from '../record/types.js';
+import type { PathwayConfig } from './config.js';
+import type { PatientFacts } from './facts.js';
+import type { TopicCode } from './topics.js';
+
+/**
+ * A rule is a small pure function: the patient's facts (and, for order hooks, the orders being judged) in, a
+ * finding or nothing out. It decides *whether* a topic applies and *which* suggestions fit; the wording lives
+ * in the card template (cards/<topic>.yaml).
+ */
+
+/** A suggestion of the card template to offer, with the values it needs. */
+export interface SuggestionChoice {
+  /** Key of the suggestion in the card template. */
+  id: string;
+  /** Orders the suggestion deletes or updates. */
+  orders?: readonly OrderEntry[];
+  /** Values for the suggestion's placeholders (e.g. the dose regimen). */
+  values?: Readonly<Record<string, unknown>>;
+}
+
+export interface Finding {
+  topic: TopicCode;
+  /** The facts behind the finding, named for the card template (dates stay Dates; the renderer formats them). */
+  evidence: Readonly<Record<string, unknown>>;
+  suggestions: readonly SuggestionChoice[];
+}
+
+export interface RuleInput {
+  facts: PatientFacts;
+  /** Orders this call judges (order-select: the selections; order-sign: every draft). Empty for patient-view. */
+  judged: readonly OrderEntry[];
+  /** Every draft order of this call (judged or not). */
+  drafts: readonly OrderEntry[];
+  config: PathwayConfig;
+  /** Medication classes of an ingredient key (from the value sets), for dose arithmetic. */
+  classesOfIngredient: (key: string) => readonly string[];
+}
+
+export interface Rule {
+  topic: TopicCode;
+  hooks: 'patient-view' | 'order';
+  evaluate(input: RuleInput): Finding | null;
+  /**
+   * Why the rule could not decide, for the log (never for a card), e.g. an acetaminophen dose that cannot be
+   * computed. Lines must not contain patient data.
+   */
+  undecided?(input: RuleInput): string[];
+}
+
+export function isMedication(o: OrderEntry): o is MedicationEntry {
+  return o.resourceType === 'MedicationRequest';
+}

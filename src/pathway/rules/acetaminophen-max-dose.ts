@@ -1,0 +1,84 @@
+import { dailyMaximum } from '../dosing.js';
+import { type Finding, isMedication, type Rule, type RuleInput } from '../rule.js';
+import { VS } from '../value-set-ids.js';
+import type { MedicationEntry } from '../../record/types.js';
+
+export interface DoseLine {
+  order: MedicationEntry;
+  mg: number;
+  explanation: string;
+  judged: boolean;
+}
+
+/**
+ * acetaminophen-max-dose [critical] — order-select / order-sign, PATHWAY §3.
+ * Fires: an acetaminophen-containing order is being placed and the daily maximums of it, the other acetaminophen
+ * drafts of this call and the current acetaminophen orders add up to more than 4 g (2 g with chronic liver disease
+ * or cirrhosis).
+ * Not when: a needed dose cannot be computed and the known doses stay within the limit (the log says why; no card
+ * rests on a guess); the patient is a child (weight-based dosing is not modelled) or deceased.
+ * Suggestion: update the judged draft to the largest configured schedule that fits what is left of the limit, or
+ * remove it when nothing fits.
+ * Source: "Add scheduled acetaminophen up to 4 grams daily (1000 mg every 6-8 hours)" (seed 000).
+ */
+interface Assessment {
+  finding: Finding | null;
+  unknown: { order: MedicationEntry; reason: string }[];
+}
+
+function assess({ facts, judged, drafts, config, classesOfIngredient }: RuleInput): Assessment {
+    const none: Assessment = { finding: null, unknown: [] };
+    if (!facts.adultAlive) return none;
+    const isApap = (o: MedicationEntry): boolean => o.classes.has(VS.acetaminophen);
+    const judgedApap = judged.filter((o): o is MedicationEntry => isMedication(o) && isApap(o));
+    if (judgedApap.length === 0) return none;
+
+    const draftRefs = new Set(drafts.map((d) => d.ref));
+    const judgedRefs = new Set(judgedApap.map((d) => d.ref));
+    const otherDrafts = drafts.filter((o): o is MedicationEntry => isMedication(o) && isApap(o) && !judgedRefs.has(o.ref));
+    // A re-signed order is in draftOrders and on record under the same id: count it once, as the draft.
+    const currentOrders = facts.current.acetaminophen.filter((m) => !draftRefs.has(m.ref));
+
+    const lines: DoseLine[] = [];
+    const unknown: { order: MedicationEntry; reason: string }[] = [];
+    for (const [order, isJudged] of [
+      ...judgedApap.map((o) => [o, true] as const),
+      ...otherDrafts.map((o) => [o, false] as const),
+      ...currentOrders.map((o) => [o, false] as const),
+    ]) {
+      const dose = dailyMaximum(order, VS.acetaminophen, classesOfIngredient);
+      if (dose.ok) lines.push({ order, mg: dose.mg, explanation: dose.explanation, judged: isJudged });
+      else unknown.push({ order, reason: dose.reason });
+    }
+    const totalMg = lines.reduce((s, l) => s + l.mg, 0);
+    const limitMg = facts.acetaminophenMaxDailyMg;
+    // Unknown doses can only add to the total: a known total above the limit is enough; below it, say nothing.
+    if (totalMg <= limitMg || !lines.some((l) => l.judged)) return { finding: null, unknown };
+
+    const otherMg = lines.filter((l) => !l.judged).reduce((s, l) => s + l.mg, 0);
+    const remainingMg = Math.max(0, limitMg - otherMg);
+    const regimen = config.acetaminophen.regimens.find((r) => (r.doseMg * 24) / r.everyHours <= remainingMg);
+    const offending = lines.filter((l) => l.judged).map((l) => l.order);
+    const suggestion = regimen !== undefined && offending.length === 1
+      ? { id: 'safe-schedule', orders: offending, values: { regimen: { ...regimen, dailyMg: (regimen.doseMg * 24) / regimen.everyHours, maxDailyMg: remainingMg } } }
+      : { id: 'remove-order', orders: offending };
+    return {
+      finding: {
+        topic: 'acetaminophen-max-dose',
+        evidence: { lines, totalMg, limitMg, totalG: totalMg / 1000, limitG: limitMg / 1000, unknown,  },
+        suggestions: [suggestion],
+      },
+      unknown,
+    };
+}
+
+export const acetaminophenMaxDose: Rule = {
+  topic: 'acetaminophen-max-dose',
+  hooks: 'order',
+  evaluate: (input) => assess(input).finding,
+  undecided(input) {
+    const { finding, unknown } = assess(input);
+    if (finding !== null) return [];
+    return unknown.map((u) => `acetaminophen daily dose not computable (${u.order.draft ? 'draft order' : 'current order'}): ${u.reason}`);
+  },
+};

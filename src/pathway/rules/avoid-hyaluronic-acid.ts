@@ -1,0 +1,25 @@
+import { isMedication, type Rule } from '../rule.js';
+import { VS } from '../value-set-ids.js';
+
+/**
+ * avoid-hyaluronic-acid [warning] — order-select / order-sign, PATHWAY §3.
+ * Fires: an intra-articular hyaluronic acid order (drug or procedure) for a patient with a hip condition.
+ * Not when: the patient is excluded (paediatric, deceased, active hip fracture).
+ * Suggestion: remove it; for hip OA, replace it with the image-guided intra-articular corticosteroid injection.
+ * Source: "Do not offer intra-articular hyaluronic acid due to insufficient evidence for hip pain" (seed 000).
+ */
+export const avoidHyaluronicAcid: Rule = {
+  topic: 'avoid-hyaluronic-acid',
+  hooks: 'order',
+  evaluate({ facts, judged }) {
+    if (facts.excluded !== undefined || facts.hipConditions.length === 0) return null;
+    const orders = judged.filter((o) => (isMedication(o) ? o.classes.has(VS.hyaluronicAcid) : o.sets.has(VS.hyaluronicAcidInjection)));
+    if (orders.length === 0) return null;
+    const offerInjection = facts.hipOsteoarthritis.length > 0 && facts.recentHipInjections.length === 0;
+    return {
+      topic: 'avoid-hyaluronic-acid',
+      evidence: { orders },
+      suggestions: [{ id: offerInjection ? 'replace-with-corticosteroid-injection' : 'remove-order', orders }],
+    };
+  },
+};

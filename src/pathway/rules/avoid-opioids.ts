@@ -1,0 +1,56 @@
+import { isMedication, type Rule, type SuggestionChoice } from '../rule.js';
+import { HIP_CONDITION_SETS, inAny, VS } from '../value-set-ids.js';
+import type { MedicationEntry } from '../../record/types.js';
+
+/**
+ * Whether an order names only reasons outside the hip set. An order with no reason, or with a hip reason, is
+ * taken to be for the hip; a reasonReference that cannot be resolved is not counted either way.
+ */
+export function onlyNonHipReasons(order: MedicationEntry): boolean {
+  const { reasons } = order;
+  const named = (reasons.hasReasonCode ? 1 : 0) + reasons.conditions.length;
+  if (named === 0) return false;
+  if (inAny(reasons.codeSets, HIP_CONDITION_SETS)) return false;
+  return !reasons.conditions.some((c) => inAny(c.sets, HIP_CONDITION_SETS));
+}
+
+/**
+ * avoid-opioids [warning] — order-select / order-sign, PATHWAY §3.
+ * Fires: an opioid (tramadol, codeine and combination products included) is being started for a patient with a
+ * hip condition and no current opioid.
+ * Not when: the order's reasonCode/reasonReference names only conditions outside the hip set; the patient is
+ * excluded (paediatric, deceased, active hip fracture).
+ * Suggestion: remove the draft, and offer the next non-opioid step: acetaminophen, or duloxetine when an NSAID and
+ * acetaminophen are both current (and duloxetine is not contraindicated or already taken).
+ * Source: "Do not initiate opioids (including tramadol) for hip pain due to poor risk-benefit ratio" (seed 000).
+ */
+export const avoidOpioids: Rule = {
+  topic: 'avoid-opioids',
+  hooks: 'order',
+  evaluate({ facts, judged, config }) {
+    if (facts.excluded !== undefined || facts.hipConditions.length === 0 || facts.current.opioid.length > 0) return null;
+    const orders = judged.filter((o): o is MedicationEntry => isMedication(o) && o.classes.has(VS.opioid) && !onlyNonHipReasons(o));
+    if (orders.length === 0) return null;
+    const { nsaid, acetaminophen, duloxetine } = facts.current;
+    // The draft itself may contain acetaminophen (acetaminophen/oxycodone): that is what is being removed.
+    let next: SuggestionChoice;
+    if (acetaminophen.length === 0) {
+      const maxDailyMg = facts.acetaminophenMaxDailyMg;
+      const regimen = config.acetaminophen.regimens.find((r) => (r.doseMg * 24) / r.everyHours <= maxDailyMg);
+      next = regimen === undefined
+        ? { id: 'remove-opioid', orders }
+        : { id: 'replace-with-acetaminophen', orders, values: { regimen: { ...regimen, dailyMg: (regimen.doseMg * 24) / regimen.everyHours, maxDailyMg } } };
+    } else if (nsaid.length > 0 && duloxetine.length === 0 && facts.duloxetineContraindications.length === 0) {
+      next = { id: 'replace-with-duloxetine', orders };
+    } else {
+      next = { id: 'remove-opioid', orders };
+    }
+    const evidence = {
+      orders,
+      nextIsAcetaminophen: next.id === 'replace-with-acetaminophen',
+      nextIsDuloxetine: next.id === 'replace-with-duloxetine',
+      nextIsNone: next.id === 'remove-opioid',
+    };
+    return { topic: 'avoid-opioids', evidence, suggestions: [next] };
+  },
+};

@@ -1,0 +1,24 @@
+import { weeksBefore } from '../time.js';
+import type { Rule } from '../rule.js';
+
+/**
+ * intra-articular-corticosteroid [info] — PATHWAY §3.
+ * Fires: hip OA, persistent hip pain while on a current NSAID or acetaminophen started >= 6 weeks ago.
+ * Not when: a hip joint injection was done or ordered in the last 3 months.
+ * Source: "Consider intra-articular corticosteroid injection under ultrasound or fluoroscopic guidance if oral
+ * medications provide inadequate relief" (seed 000, "If Radiographs Confirm Osteoarthritis").
+ */
+export const intraArticularCorticosteroid: Rule = {
+  topic: 'intra-articular-corticosteroid',
+  hooks: 'patient-view',
+  evaluate({ facts, config }) {
+    if (facts.hipOsteoarthritis.length === 0 || !facts.persistentHipPain) return null;
+    if (facts.recentHipInjections.length > 0) return null;
+    const trialSince = weeksBefore(facts.now, config.analgesicTrialWeeks).getTime();
+    const analgesics = [...facts.current.nsaid, ...facts.current.acetaminophen].filter(
+      (m, i, all) => all.indexOf(m) === i && m.authoredOn !== undefined && m.authoredOn.getTime() <= trialSince,
+    );
+    if (analgesics.length === 0) return null;
+    return { topic: 'intra-articular-corticosteroid', evidence: { analgesics }, suggestions: [{ id: 'order-injection' }] };
+  },
+};

@@ -1,0 +1,31 @@
+/** Windows are measured back from "now", the time of the request (PATHWAY §1). */
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export function daysBefore(now: Date, days: number): Date {
+  return new Date(now.getTime() - days * DAY);
+}
+
+export function weeksBefore(now: Date, weeks: number): Date {
+  return daysBefore(now, weeks * 7);
+}
+
+/** Calendar months back (the 23rd of the month, n months earlier; clamped at month end). */
+export function monthsBefore(now: Date, months: number): Date {
+  const d = new Date(now.getTime());
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - months);
+  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, lastDay));
+  return d;
+}
+
+export function wholeWeeksBetween(from: Date, to: Date): number {
+  return Math.floor((to.getTime() - from.getTime()) / (7 * DAY));
+}
+
+/** YYYY-MM-DD, the way every card writes a date. */
+export function isoDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}

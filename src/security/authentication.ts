@@ -1,0 +1,85 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { ServiceConfig } from '../config/service-config.js';
+import { HttpError } from '../http/operation-outcome.js';
+import { RateLimiter } from '../http/rate-limit.js';
+import type { Logger } from '../log.js';
+import { JwksCache, type JwksFetch } from './jwks.js';
+import { AuthError, JwtAuthenticator } from './jwt-authenticator.js';
+import { readTrustedIssuers, sandboxPreset, type TrustedIssuer } from './trusted-issuers.js';
+import type { Authenticator } from './types.js';
+
+export interface Authentication {
+  middleware: (req: Request, res: Response, next: NextFunction) => void;
+  serversForIssuer: (issuer: string) => readonly string[];
+  issuers: readonly TrustedIssuer[];
+}
+
+/** The URL the client called, as the JWT `aud` must name it. */
+export function audienceOf(req: Request, publicBaseUrl: string | undefined): string {
+  const base = publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  return `${base}${req.originalUrl.split('?')[0] ?? ''}`;
+}
+
+/**
+ * Authentication as configured:
+ *  - trusted issuers (TRUSTED_ISSUERS_FILE and/or the sandbox preset) and AUTH_REQUIRED (the default once there
+ *    are issuers, and always in production): every endpoint needs a valid JWT;
+ *  - development without issuers: calls are accepted unsigned, with a loud warning at start-up.
+ */
+export async function buildAuthentication(config: ServiceConfig, log: Logger, override?: Authenticator, jwksFetch?: JwksFetch): Promise<Authentication> {
+  const issuers: TrustedIssuer[] = [];
+  if (config.auth.trustedIssuersFile !== undefined) issuers.push(...readTrustedIssuers(config.auth.trustedIssuersFile));
+  if (config.auth.sandboxPreset) {
+    if (config.mode === 'production') throw new Error('the CDS Hooks sandbox preset is refused in production');
+    for (const preset of sandboxPreset()) if (!issuers.some((i) => i.iss === preset.iss)) issuers.push(preset);
+    log.warn('CDS Hooks sandbox preset is ON: JWTs signed with the sandbox\'s public key are trusted. Never use this with real patient data.');
+  }
+  if (config.mode === 'production' && issuers.length === 0) throw new Error('production needs at least one trusted issuer');
+
+  const authenticator: Authenticator | undefined = override ?? (issuers.length > 0
+    ? new JwtAuthenticator({
+        issuers,
+        jwks: new JwksCache({ minRefreshMs: config.auth.jwksRefreshIntervalMs, maxAgeMs: 3600_000, timeoutMs: config.auth.jwksTimeoutMs, ...(jwksFetch ? { fetch: jwksFetch } : {}) }),
+        clockSkewSeconds: config.auth.clockSkewSeconds,
+        maxLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
+      })
+    : undefined);
+  const required = config.auth.required;
+  if (required && authenticator === undefined) throw new Error('AUTH_REQUIRED is on but no trusted issuer is configured (TRUSTED_ISSUERS_FILE or CDS_SANDBOX_PRESET)');
+  if (!required) {
+    log.warn(
+      '!!! AUTHENTICATION IS OFF: calls without a JWT are accepted and fhirServer is limited to ALLOWED_FHIR_SERVERS (default: this machine). ' +
+        'For development only; set TRUSTED_ISSUERS_FILE (and NODE_ENV=production) for real use. !!!',
+    );
+  }
+
+  const perIssuer = new RateLimiter(config.limits.perIssuerPerMinute);
+  const servers = new Map(issuers.map((i) => [i.iss, i.fhirServers]));
+
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const authorization = req.headers.authorization;
+    if (!required && (authorization === undefined || authenticator === undefined)) {
+      req.caller = { authenticated: false };
+      next();
+      return;
+    }
+    (authenticator as Authenticator)
+      .authenticate(authorization, audienceOf(req, config.publicBaseUrl))
+      .then((caller) => {
+        req.caller = caller;
+        const wait = caller.issuer !== undefined ? perIssuer.take(caller.issuer) : 0;
+        if (wait > 0) {
+          req.log.warn({ limit: 'issuer' }, 'rate limited');
+          next(new HttpError(429, { code: 'throttled', diagnostics: 'too many requests for this client; retry later' }, { 'Retry-After': String(wait) }));
+          return;
+        }
+        next();
+      })
+      .catch((err: unknown) => {
+        if (err instanceof AuthError) req.log.warn({ authFailure: err.reason }, 'authentication failed');
+        next(err);
+      });
+  };
+
+  return { middleware, serversForIssuer: (iss) => servers.get(iss) ?? [], issuers };
+}

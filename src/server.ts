@@ -1,0 +1,101 @@
+import cluster from 'node:cluster';
+import { createServer, type Server } from 'node:http';
+import { ConfigError } from './config/env.js';
+import { loadServiceConfig, type ServiceConfig } from './config/service-config.js';
+import { createLogger } from './log.js';
+import { buildService } from './service.js';
+
+/**
+ * `npm start`: the compiled service on PORT (default 3000). With WEB_CONCURRENCY > 1 a primary process forks
+ * that many workers (node:cluster) sharing the port. SIGTERM/SIGINT stop accepting, finish what is in flight,
+ * flush the log and exit.
+ */
+export async function startServer(config: ServiceConfig): Promise<{ server: Server; close: () => Promise<void> }> {
+  const service = await buildService(config);
+  const server = createServer(
+    {
+      maxHeaderSize: config.limits.maxHeaderBytes,
+      requestTimeout: config.limits.requestTimeoutMs,
+      headersTimeout: config.limits.headersTimeoutMs,
+      keepAliveTimeout: config.limits.keepAliveTimeoutMs,
+    },
+    service.app,
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Malformed HTTP, oversized headers, time-outs: answer if the socket still can, never crash.
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: application/fhir+json\r\n\r\n${JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 431 ? 'too-long' : status === 408 ? 'timeout' : 'structure', diagnostics: 'malformed HTTP request' }] })}`);
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  service.log.info({ port, mode: config.mode, pid: process.pid, services: service.registry.list().map((s) => s.id) }, 'hip-pain-cds listening');
+  const close = async (): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await service.close();
+    service.log.flush();
+  };
+  return { server, close };
+}
+
+async function main(): Promise<void> {
+  let config: ServiceConfig;
+  try {
+    config = loadServiceConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`hip-pain-cds: configuration error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  if (config.workers > 1 && cluster.isPrimary) {
+    const log = createLogger({ level: config.logLevel });
+    log.info({ workers: config.workers }, 'starting workers');
+    for (let i = 0; i < config.workers; i++) cluster.fork();
+    let stopping = false;
+    cluster.on('exit', (worker, code) => {
+      if (stopping) return;
+      log.error({ pid: worker.process.pid, code }, 'worker exited; starting another');
+      cluster.fork();
+    });
+    const stop = (): void => {
+      stopping = true;
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      log.flush();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    return;
+  }
+  try {
+    const { close } = await startServer(config);
+    let closing = false;
+    const stop = (): void => {
+      if (closing) return;
+      closing = true;
+      close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+      setTimeout(() => process.exit(1), 10_000).unref();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  } catch (err) {
+    process.stderr.write(`hip-pain-cds: cannot start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+// Run when started as a program (not when imported by tests or the benchmark).
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  void main();
+}

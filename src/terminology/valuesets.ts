@@ -1,0 +1,266 @@
+import { Ajv } from 'ajv';
+import { basename } from 'node:path';
+import { dataFiles, projectPath, readJsonFile } from '../data-files.js';
+import { codingKey, normaliseSystem, SYSTEMS } from './coding.js';
+
+/**
+ * Value sets are data: one JSON file per set in valuesets/, each code with the source it was verified from.
+ * This module loads them once and answers membership questions with set look-ups.
+ */
+
+export interface ValueSetCode {
+  system: string;
+  code: string;
+  display: string;
+  source: string;
+  /** Medication ingredient classes: lower-case names matched in uncoded medication text. */
+  names?: string[];
+  /** PROMs: which instrument the code measures, which way is better, and its scale. */
+  instrument?: string;
+  direction?: 'higher-is-better' | 'lower-is-better';
+  scale?: '0-10' | '0-100';
+  /**
+   * For codes that name a procedure on any joint (CPT 20610, 73721): the code counts as a member only when the
+   * resource's body site is in this value set (e.g. `hip-body-site`).
+   */
+  bodySite?: string;
+}
+
+export interface ValueSet {
+  id: string;
+  title: string;
+  purpose: string;
+  codes: ValueSetCode[];
+}
+
+export interface ProductIngredient {
+  code: string;
+  name: string;
+  strength?: { value: number; unit: string; per?: { value: number; unit: string } };
+}
+
+export interface Product {
+  system: string;
+  code: string;
+  display: string;
+  doseForm: 'tablet' | 'capsule' | 'solution' | 'suspension' | 'injection' | 'other';
+  ingredients: ProductIngredient[];
+  source: string;
+}
+
+export interface PromInstrument {
+  instrument: string;
+  direction: 'higher-is-better' | 'lower-is-better';
+  scale: '0-10' | '0-100';
+}
+
+const codeSchema = {
+  type: 'object',
+  required: ['system', 'code', 'display', 'source'],
+  additionalProperties: false,
+  properties: {
+    system: { type: 'string', pattern: '^(http|urn)' },
+    code: { type: 'string', minLength: 1 },
+    display: { type: 'string', minLength: 1 },
+    source: { type: 'string', minLength: 3 },
+    names: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9 \\-/]*$' } },
+    instrument: { type: 'string' },
+    direction: { enum: ['higher-is-better', 'lower-is-better'] },
+    scale: { enum: ['0-10', '0-100'] },
+    bodySite: { type: 'string', pattern: '^[a-z0-9-]+$' },
+  },
+} as const;
+
+const valueSetSchema = {
+  type: 'object',
+  required: ['id', 'title', 'purpose', 'codes'],
+  properties: {
+    id: { type: 'string', pattern: '^[a-z0-9-]+$' },
+    title: { type: 'string' },
+    purpose: { type: 'string' },
+    codes: { type: 'array', minItems: 1, items: codeSchema },
+  },
+} as const;
+
+const strength = {
+  type: 'object',
+  required: ['value', 'unit'],
+  properties: {
+    value: { type: 'number', exclusiveMinimum: 0 },
+    unit: { type: 'string' },
+    per: { type: 'object', required: ['value', 'unit'], properties: { value: { type: 'number' }, unit: { type: 'string' } } },
+  },
+} as const;
+
+const productsSchema = {
+  type: 'object',
+  required: ['id', 'products'],
+  properties: {
+    id: { const: 'medication-products' },
+    products: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['system', 'code', 'display', 'doseForm', 'ingredients', 'source'],
+        properties: {
+          system: { type: 'string' },
+          code: { type: 'string' },
+          display: { type: 'string' },
+          doseForm: { enum: ['tablet', 'capsule', 'solution', 'suspension', 'injection', 'other'] },
+          ingredients: {
+            type: 'array',
+            minItems: 1,
+            items: { type: 'object', required: ['code', 'name'], properties: { code: { type: 'string' }, name: { type: 'string' }, strength } },
+          },
+          source: { type: 'string', minLength: 3 },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Value sets whose members are medication ingredients (RxNorm IN codes); their products belong to them too. */
+export const MEDICATION_CLASS_PREFIX = 'medication-';
+
+export class Terminology {
+  readonly valueSets = new Map<string, ValueSet>();
+  readonly products = new Map<string, Product>();
+  private readonly index = new Map<string, string[]>();
+  /** key -> value sets it belongs to only with a qualifying body site */
+  private readonly qualified = new Map<string, { set: string; bodySite: string }[]>();
+  private readonly prom = new Map<string, PromInstrument>();
+  /** ingredient key -> medication class value sets */
+  private readonly ingredientClasses = new Map<string, string[]>();
+  /** name -> ingredient key, for uncoded text */
+  private readonly ingredientNames = new Map<string, string>();
+  private readonly namePattern: RegExp | undefined;
+
+  constructor(valueSets: readonly ValueSet[], products: readonly Product[]) {
+    for (const vs of valueSets) {
+      if (this.valueSets.has(vs.id)) throw new Error(`value set ${vs.id} is defined twice`);
+      this.valueSets.set(vs.id, vs);
+      const isMedicationClass = vs.id.startsWith(MEDICATION_CLASS_PREFIX);
+      for (const c of vs.codes) {
+        const key = codingKey(c.system, c.code);
+        if (key === undefined) throw new Error(`value set ${vs.id} has an empty code`);
+        if (c.bodySite !== undefined) {
+          const q = this.qualified.get(key) ?? [];
+          q.push({ set: vs.id, bodySite: c.bodySite });
+          this.qualified.set(key, q);
+          continue;
+        }
+        const sets = this.index.get(key);
+        if (sets === undefined) this.index.set(key, [vs.id]);
+        else if (!sets.includes(vs.id)) sets.push(vs.id);
+        if (c.instrument !== undefined && c.direction !== undefined && c.scale !== undefined) {
+          this.prom.set(key, { instrument: c.instrument, direction: c.direction, scale: c.scale });
+        }
+        if (isMedicationClass) {
+          const classes = this.ingredientClasses.get(key) ?? [];
+          if (!classes.includes(vs.id)) classes.push(vs.id);
+          this.ingredientClasses.set(key, classes);
+          for (const name of [c.display.toLowerCase(), ...(c.names ?? [])]) {
+            if (!this.ingredientNames.has(name)) this.ingredientNames.set(name, key);
+          }
+        }
+      }
+    }
+    for (const p of products) {
+      const key = codingKey(p.system, p.code);
+      if (key === undefined) throw new Error(`product ${p.display} has no code`);
+      this.products.set(key, p);
+    }
+    const names = [...this.ingredientNames.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    this.namePattern = names.length > 0 ? new RegExp(`(?<![a-z])(${names.join('|')})(?![a-z])`, 'gi') : undefined;
+  }
+
+  /** The value sets one coding key belongs to. */
+  setsOf(key: string): readonly string[] {
+    return this.index.get(key) ?? EMPTY;
+  }
+
+  /**
+   * The value sets a coded element belongs to: the union over its codings, with body-site-qualified codes
+   * counted only when one of `bodySiteKeys` is in the named body-site set.
+   */
+  membership(keys: readonly string[], bodySiteKeys: readonly string[] = EMPTY): Set<string> {
+    const out = new Set<string>();
+    for (const key of keys) {
+      const sets = this.index.get(key);
+      if (sets !== undefined) for (const s of sets) out.add(s);
+      const q = this.qualified.get(key);
+      if (q !== undefined) {
+        for (const { set, bodySite } of q) if (bodySiteKeys.some((k) => this.has(bodySite, k))) out.add(set);
+      }
+    }
+    return out;
+  }
+
+  has(valueSetId: string, key: string): boolean {
+    return this.index.get(key)?.includes(valueSetId) ?? false;
+  }
+
+  valueSet(id: string): ValueSet {
+    const vs = this.valueSets.get(id);
+    if (vs === undefined) throw new Error(`unknown value set ${id}`);
+    return vs;
+  }
+
+  promInstrument(key: string): PromInstrument | undefined {
+    return this.prom.get(key);
+  }
+
+  /** Medication classes of an RxNorm ingredient key. */
+  classesOfIngredient(key: string): readonly string[] {
+    return this.ingredientClasses.get(key) ?? EMPTY;
+  }
+
+  /** Ingredient keys named in free text ("ibuprofen 600 mg tab"), for medications without a usable code. */
+  ingredientsInText(text: string): string[] {
+    if (this.namePattern === undefined) return [];
+    const found = new Set<string>();
+    for (const m of text.matchAll(this.namePattern)) {
+      const key = this.ingredientNames.get((m[1] ?? '').toLowerCase());
+      if (key !== undefined) found.add(key);
+    }
+    return [...found];
+  }
+
+  /** `system|code,system|code` for a prefetch template's code filter. */
+  expandForSearch(ids: readonly string[]): string {
+    const parts: string[] = [];
+    for (const id of ids) for (const c of this.valueSet(id).codes) parts.push(`${normaliseSystem(c.system)}|${c.code}`);
+    return [...new Set(parts)].join(',');
+  }
+}
+
+const EMPTY: readonly string[] = Object.freeze([]);
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Reads and checks every file of valuesets/ (or another folder). Any problem stops start-up. */
+export function loadTerminology(folder = projectPath('valuesets')): Terminology {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const checkValueSet = ajv.compile(valueSetSchema);
+  const checkProducts = ajv.compile(productsSchema);
+  const valueSets: ValueSet[] = [];
+  let products: Product[] = [];
+  for (const file of dataFiles(folder, ['.json'])) {
+    const data = readJsonFile(file);
+    const name = basename(file, '.json');
+    if (name === 'medication-products') {
+      if (!checkProducts(data)) throw new Error(`${file}: ${ajv.errorsText(checkProducts.errors)}`);
+      products = (data as { products: Product[] }).products;
+      continue;
+    }
+    if (!checkValueSet(data)) throw new Error(`${file}: ${ajv.errorsText(checkValueSet.errors)}`);
+    const vs = data as ValueSet;
+    if (vs.id !== name) throw new Error(`${file}: id "${vs.id}" must match the file name`);
+    valueSets.push(vs);
+  }
+  return new Terminology(valueSets, products);
+}
+
+export const RXNORM = SYSTEMS.rxnorm;
