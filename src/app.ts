@@ -34,7 +34,14 @@ export function createApp(deps: AppDeps): express.Express {
     const wait = perAddress.take(req.ip ?? 'unknown');
     if (wait > 0) {
       req.log.warn({ limit: 'address' }, 'rate limited');
-      sendError(res, new HttpError(429, { code: 'throttled', diagnostics: 'too many requests from this address; retry later' }, { 'Retry-After': String(wait) }));
+      sendError(
+        res,
+        new HttpError(
+          429,
+          { code: 'throttled', diagnostics: 'too many requests from this address; retry later' },
+          { 'Retry-After': String(wait) },
+        ),
+      );
       return;
     }
     next();
@@ -43,7 +50,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((req: Request, res: Response, next: NextFunction) => {
     const timer = setTimeout(() => {
       req.log.warn({ timeoutMs: config.limits.requestTimeoutMs }, 'request timed out');
-      sendError(res, new HttpError(503, { code: 'timeout', diagnostics: `the service could not answer within ${config.limits.requestTimeoutMs} ms` }));
+      sendError(
+        res,
+        new HttpError(503, {
+          code: 'timeout',
+          diagnostics: `the service could not answer within ${config.limits.requestTimeoutMs} ms`,
+        }),
+      );
     }, config.limits.requestTimeoutMs);
     res.on('close', () => clearTimeout(timer));
     next();
@@ -56,7 +69,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(cdsRoutes({ ...deps, bodyLimit: config.bodyLimit }));
 
   app.use((req: Request) => {
-    throw new HttpError(404, { code: 'not-found', diagnostics: `nothing at ${req.method} ${req.path.slice(0, 100)}; the CDS services are at GET /cds-services` });
+    throw new HttpError(404, {
+      code: 'not-found',
+      diagnostics: `nothing at ${req.method} ${req.path.slice(0, 100)}; the CDS services are at GET /cds-services`,
+    });
   });
   app.use(errorHandler(config.bodyLimit, (req) => req.log ?? log));
   return app;

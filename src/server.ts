@@ -24,7 +24,10 @@ export async function startServer(config: ServiceConfig): Promise<{ server: Serv
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Malformed HTTP, oversized headers, time-outs: answer if the socket still can, never crash.
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    if (socket.writable) socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: application/fhir+json\r\n\r\n${JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 431 ? 'too-long' : status === 408 ? 'timeout' : 'structure', diagnostics: 'malformed HTTP request' }] })}`);
+    if (socket.writable)
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: application/fhir+json\r\n\r\n${JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 431 ? 'too-long' : status === 408 ? 'timeout' : 'structure', diagnostics: 'malformed HTTP request' }] })}`,
+      );
     else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
@@ -33,7 +36,10 @@ export async function startServer(config: ServiceConfig): Promise<{ server: Serv
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  service.log.info({ port, mode: config.mode, pid: process.pid, services: service.registry.list().map((s) => s.id) }, 'hip-pain-cds listening');
+  service.log.info(
+    { port, mode: config.mode, pid: process.pid, services: service.registry.list().map((s) => s.id) },
+    'hip-pain-cds listening',
+  );
   const close = async (): Promise<void> => {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -51,7 +51,9 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
   const templates = loadCardTemplates();
   const validator = new CdsValidator();
   const fetcher = overrides.fetcher ?? new FhirKitFetcher({ maxPages: config.fhir.maxPages, pageSize: config.fhir.pageSize });
-  const feedbackStore = overrides.feedbackStore ?? (config.feedback.store === 'file' ? await FileFeedbackStore.open(config.feedback.file) : new MemoryFeedbackStore());
+  const feedbackStore =
+    overrides.feedbackStore ??
+    (config.feedback.store === 'file' ? await FileFeedbackStore.open(config.feedback.file) : new MemoryFeedbackStore());
   const issuedCards = new IssuedCards();
   const auth = await buildAuthentication(config, log, overrides.authenticator, overrides.jwksFetch);
   const policy = new FhirServerPolicy({

@@ -108,7 +108,13 @@ export class CardRenderer {
     return card;
   }
 
-  private suggestion(t: CardTemplate, choice: SuggestionChoice, baseView: View, record: PatientRecord, facts: PatientFacts): Suggestion | undefined {
+  private suggestion(
+    t: CardTemplate,
+    choice: SuggestionChoice,
+    baseView: View,
+    record: PatientRecord,
+    facts: PatientFacts,
+  ): Suggestion | undefined {
     const st = t.suggestions?.[choice.id];
     if (st === undefined) throw new Error(`card template ${t.topic} has no suggestion "${choice.id}"`);
     const view: View = { ...baseView, ...(present(choice.values ?? {}) as View) };
@@ -116,14 +122,30 @@ export class CardRenderer {
     const actions: Action[] = [];
     for (const a of st.actions) actions.push(...this.actions(a, view, orders, record, facts));
     if (actions.length === 0) return undefined;
-    const suggestion: Suggestion = { label: fill(st.label, { ...view, order: present(orders[0]) }) as string, uuid: randomUUID(), actions };
+    const suggestion: Suggestion = {
+      label: fill(st.label, { ...view, order: present(orders[0]) }) as string,
+      uuid: randomUUID(),
+      actions,
+    };
     if (st.isRecommended !== undefined) suggestion.isRecommended = st.isRecommended;
     return suggestion;
   }
 
-  private actions(a: ActionTemplate, view: View, orders: readonly OrderEntry[], record: PatientRecord, facts: PatientFacts): Action[] {
+  private actions(
+    a: ActionTemplate,
+    view: View,
+    orders: readonly OrderEntry[],
+    record: PatientRecord,
+    facts: PatientFacts,
+  ): Action[] {
     if (a.type === 'create') {
-      return [{ type: 'create', description: fill(a.description, view) as string, resource: this.newResource(fill(a.resource, view) as Record<string, unknown>, record, facts) }];
+      return [
+        {
+          type: 'create',
+          description: fill(a.description, view) as string,
+          resource: this.newResource(fill(a.resource, view) as Record<string, unknown>, record, facts),
+        },
+      ];
     }
     const out: Action[] = [];
     for (const order of orders) {
@@ -132,7 +154,12 @@ export class CardRenderer {
       const orderView: View = { ...view, order: present(order) };
       const description = fill(a.description, orderView) as string;
       if (a.type === 'delete') out.push({ type: 'delete', description, resourceId: order.ref });
-      else out.push({ type: 'update', description, resource: { ...structuredClone(order.resource), ...(fill(a.set, orderView) as object) } as FhirResource });
+      else
+        out.push({
+          type: 'update',
+          description,
+          resource: { ...structuredClone(order.resource), ...(fill(a.set, orderView) as object) } as FhirResource,
+        });
     }
     return out;
   }
@@ -143,7 +170,8 @@ export class CardRenderer {
     resource['subject'] = { reference: `Patient/${record.patientId}` };
     if (record.encounterId !== undefined) resource['encounter'] = { reference: `Encounter/${record.encounterId}` };
     resource['authoredOn'] = record.now.toISOString();
-    if (record.userId !== undefined && /^(Practitioner|PractitionerRole)\//.test(record.userId)) resource['requester'] = { reference: record.userId };
+    if (record.userId !== undefined && /^(Practitioner|PractitionerRole)\//.test(record.userId))
+      resource['requester'] = { reference: record.userId };
     const main = facts.mainHipCondition;
     if (main !== undefined && RELATIVE_REFERENCE.test(main.ref) && resource['reasonReference'] === undefined) {
       resource['reasonReference'] = [{ reference: main.ref, display: main.display }];

@@ -110,7 +110,11 @@ const sharedSchema = {
   type: 'object',
   required: ['pathway', 'labels', 'partials'],
   properties: {
-    pathway: { type: 'object', required: ['name', 'version'], properties: { name: { type: 'string' }, version: { type: 'string' } } },
+    pathway: {
+      type: 'object',
+      required: ['name', 'version'],
+      properties: { name: { type: 'string' }, version: { type: 'string' } },
+    },
     labels: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'string' } } },
     partials: { type: 'object', additionalProperties: { type: 'string' } },
   },
@@ -144,7 +148,8 @@ export function loadCardTemplates(folder = projectPath('cards')): CardTemplates 
     if (t.suggestions !== undefined && Object.keys(t.suggestions).length > 0 && t.selectionBehavior === undefined) {
       throw new Error(`${file}: a card with suggestions needs selectionBehavior`);
     }
-    if (t.indicator !== 'info' && t.overrideReasons === undefined) throw new Error(`${file}: warnings and critical cards carry overrideReasons`);
+    if (t.indicator !== 'info' && t.overrideReasons === undefined)
+      throw new Error(`${file}: warnings and critical cards carry overrideReasons`);
     // Parse (and cache) every Mustache string now, so a broken template stops start-up instead of a request.
     for (const s of strings(t)) Mustache.parse(s);
     byTopic.set(t.topic, t);

@@ -41,7 +41,9 @@ function entryView(x: Record<string, unknown>): View {
 
 /** "a; b and c" from entry views' `text`. */
 function listText(items: unknown[]): string | undefined {
-  const texts = items.map((i) => (i !== null && typeof i === 'object' ? (i as View)['text'] : undefined)).filter((t): t is string => typeof t === 'string');
+  const texts = items
+    .map((i) => (i !== null && typeof i === 'object' ? (i as View)['text'] : undefined))
+    .filter((t): t is string => typeof t === 'string');
   if (texts.length !== items.length || texts.length === 0) return undefined;
   return texts.length === 1 ? texts[0] : `${texts.slice(0, -1).join('; ')} and ${texts[texts.length - 1] ?? ''}`;
 }
@@ -89,7 +91,12 @@ function promView(t: PromTrend, shared: SharedTemplates): View {
   } else {
     text = name;
   }
-  const why = t.noTrendBecause !== undefined ? label(shared, 'noTrend', t.noTrendBecause) : t.improving ? label(shared, 'trend', 'improving') : label(shared, 'trend', 'not-improving');
+  const why =
+    t.noTrendBecause !== undefined
+      ? label(shared, 'noTrend', t.noTrendBecause)
+      : t.improving
+        ? label(shared, 'trend', 'improving')
+        : label(shared, 'trend', 'not-improving');
   return { instrument: name, text, why, improving: t.improving };
 }
 
@@ -99,30 +106,45 @@ export function buildView(facts: PatientFacts, finding: Finding, config: Pathway
   const evidence = present(finding.evidence) as View;
   const riskFactors = facts.giRiskFactors.map((r) => {
     const name = label(shared, 'giRisk', r.kind);
-    const detail = r.kind === 'age' ? (facts.age !== undefined ? `age ${facts.age}` : '') : r.entry?.display ?? '';
+    const detail = r.kind === 'age' ? (facts.age !== undefined ? `age ${facts.age}` : '') : (r.entry?.display ?? '');
     return { label: name, detail, text: detail !== '' ? `${name} (${detail})` : name };
   });
   const contraindications = facts.duloxetineContraindications.map((c) => {
     const name = label(shared, 'duloxetineContraindication', c.kind);
-    const detail = c.egfr !== undefined ? `${round(c.egfr.value ?? 0)} on ${c.egfr.date ? isoDay(c.egfr.date) : 'an unknown date'}` : c.entry?.display ?? '';
+    const detail =
+      c.egfr !== undefined
+        ? `${round(c.egfr.value ?? 0)} on ${c.egfr.date ? isoDay(c.egfr.date) : 'an unknown date'}`
+        : (c.entry?.display ?? '');
     return { label: name, detail, text: detail !== '' ? `${name} (${detail})` : name };
   });
   const base: View = {
     pathway: shared.pathway,
     today: isoDay(facts.now),
     age: facts.age,
-    episode: facts.episodeStart !== undefined && episodeCondition !== undefined
-      ? { condition: episodeCondition.display, start: isoDay(facts.episodeStart), weeks: facts.episodeWeeks }
-      : undefined,
+    episode:
+      facts.episodeStart !== undefined && episodeCondition !== undefined
+        ? { condition: episodeCondition.display, start: isoDay(facts.episodeStart), weeks: facts.episodeWeeks }
+        : undefined,
     mainCondition: main !== undefined ? present(main) : undefined,
     hipConditions: facts.hipConditions.map((c) => present(c)),
-    therapy: facts.therapyStart !== undefined
-      ? { start: isoDay(facts.therapyStart), weeks: facts.therapyWeeks, count: facts.exerciseTherapy.length, first: present(facts.exerciseTherapy.find((e) => e.date?.getTime() === facts.therapyStart?.getTime())) }
-      : undefined,
+    therapy:
+      facts.therapyStart !== undefined
+        ? {
+            start: isoDay(facts.therapyStart),
+            weeks: facts.therapyWeeks,
+            count: facts.exerciseTherapy.length,
+            first: present(facts.exerciseTherapy.find((e) => e.date?.getTime() === facts.therapyStart?.getTime())),
+          }
+        : undefined,
     proms: facts.proms.map((t) => promView(t, shared)),
-    latestProm: facts.latestProm !== undefined
-      ? { instrument: label(shared, 'instruments', facts.latestProm.instrument), value: round(facts.latestProm.value), date: isoDay(facts.latestProm.date) }
-      : undefined,
+    latestProm:
+      facts.latestProm !== undefined
+        ? {
+            instrument: label(shared, 'instruments', facts.latestProm.instrument),
+            value: round(facts.latestProm.value),
+            date: isoDay(facts.latestProm.date),
+          }
+        : undefined,
     improving: facts.improving,
     nsaids: facts.current.nsaid.map((m) => present(m)),
     acetaminophen: facts.current.acetaminophen.map((m) => present(m)),

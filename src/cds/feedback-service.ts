@@ -16,7 +16,8 @@ export class FeedbackService {
   ) {}
 
   async record(serviceId: string, body: unknown, log: Logger, now: Date): Promise<{ created: number; duplicates: number }> {
-    if (this.registry.get(serviceId) === undefined) throw notFound(`no CDS service "${serviceId.slice(0, 64)}" here; GET /cds-services lists them`);
+    if (this.registry.get(serviceId) === undefined)
+      throw notFound(`no CDS service "${serviceId.slice(0, 64)}" here; GET /cds-services lists them`);
     const request = this.validator.feedbackRequest(body);
     let created = 0;
     let duplicates = 0;
@@ -31,7 +32,12 @@ export class FeedbackService {
         outcome: item.outcome,
         ...(item.acceptedSuggestions !== undefined ? { acceptedSuggestions: item.acceptedSuggestions.map((s) => s.id) } : {}),
         ...(reason !== undefined
-          ? { overrideReason: { ...(reason.reason ?? {}), ...(reason.userComment !== undefined ? { userComment: reason.userComment } : {}) } }
+          ? {
+              overrideReason: {
+                ...(reason.reason ?? {}),
+                ...(reason.userComment !== undefined ? { userComment: reason.userComment } : {}),
+              },
+            }
           : {}),
         outcomeTimestamp: item.outcomeTimestamp,
         receivedAt: now.toISOString(),

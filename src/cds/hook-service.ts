@@ -50,7 +50,9 @@ export class HookService {
     const draftOrders: GatheredEntry[] = objects(orderContext?.draftOrders.entry).flatMap((e) => {
       const resource = e['resource'];
       const fullUrl = str(e['fullUrl']);
-      return resource !== null && typeof resource === 'object' ? [{ resource: resource as GatheredEntry['resource'], ...(fullUrl !== undefined ? { fullUrl } : {}) }] : [];
+      return resource !== null && typeof resource === 'object'
+        ? [{ resource: resource as GatheredEntry['resource'], ...(fullUrl !== undefined ? { fullUrl } : {}) }]
+        : [];
     });
     const record = indexer.index({
       now: ctx.now,
@@ -64,7 +66,7 @@ export class HookService {
       ...(request.hook === 'order-select' ? { selections: (context as OrderSelectContext).selections } : {}),
     });
 
-    const result = evaluatePathway(record, request.hook, pathwayConfig, terminology);
+    const result = evaluatePathway(record, request.hook, pathwayConfig);
     for (const note of result.notes) log.info({ note }, 'pathway could not decide');
     const cards = result.findings.map((f) => renderer.render(f, result.facts, record));
     for (let i = 0; i < cards.length; i++) {

@@ -26,7 +26,8 @@ const definitionSchema = {
 
 const VALUE_SET_TOKEN = /\{\{valueSets:([a-z0-9,-]+)\}\}/g;
 /** Prefetch tokens of CDS Hooks 2.0.1 that this service's templates may use. */
-const ALLOWED_TOKENS = /\{\{(context\.(patientId|encounterId|userId)|userPractitionerId|userPractitionerRoleId|userPatientId|userRelatedPersonId)\}\}/g;
+const ALLOWED_TOKENS =
+  /\{\{(context\.(patientId|encounterId|userId)|userPractitionerId|userPractitionerRoleId|userPatientId|userRelatedPersonId)\}\}/g;
 
 export class ServiceRegistry {
   private readonly byId = new Map<string, CdsServiceDefinition>();

@@ -29,7 +29,12 @@ const JSON_TYPE = /^application\/([a-z.+-]+\+)?json$/i;
 function requireJson(req: Request, _res: Response, next: NextFunction): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
   if (!JSON_TYPE.test(type)) {
-    next(new HttpError(415, { code: 'not-supported', diagnostics: `Content-Type must be application/json, got "${type.slice(0, 60) || 'none'}"` }));
+    next(
+      new HttpError(415, {
+        code: 'not-supported',
+        diagnostics: `Content-Type must be application/json, got "${type.slice(0, 60) || 'none'}"`,
+      }),
+    );
     return;
   }
   next();
@@ -38,7 +43,11 @@ function requireJson(req: Request, _res: Response, next: NextFunction): void {
 function methodNotAllowed(allow: string) {
   return (req: Request, res: Response): void => {
     res.setHeader('Allow', allow);
-    throw new HttpError(405, { code: 'not-supported', diagnostics: `${req.method} is not allowed here; use ${allow}` }, { Allow: allow });
+    throw new HttpError(
+      405,
+      { code: 'not-supported', diagnostics: `${req.method} is not allowed here; use ${allow}` },
+      { Allow: allow },
+    );
   };
 }
 
@@ -73,7 +82,9 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
 
   router.post('/cds-services/:id/feedback', deps.authenticate, requireJson, json, async (req, res) => {
     const result = await deps.feedback.record(req.params['id'] as string, req.body as unknown, req.log, deps.now());
-    res.status(200).json({ received: result.created + result.duplicates, created: result.created, duplicates: result.duplicates });
+    res
+      .status(200)
+      .json({ received: result.created + result.duplicates, created: result.created, duplicates: result.duplicates });
   });
   router.all('/cds-services/:id/feedback', methodNotAllowed('POST'));
 

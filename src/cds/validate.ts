@@ -37,7 +37,11 @@ export function toIssue(error: ErrorObject, prefix: string): Issue {
   } else if (error.keyword === 'additionalProperties' && typeof params['additionalProperty'] === 'string') {
     message = `must not have property ${params['additionalProperty']}`;
   }
-  return { code: error.keyword === 'type' || error.keyword === 'format' ? 'value' : 'invalid', expression: path === '' ? undefined : where, diagnostics: `${where} ${message}` } as Issue;
+  return {
+    code: error.keyword === 'type' || error.keyword === 'format' ? 'value' : 'invalid',
+    expression: path === '' ? undefined : where,
+    diagnostics: `${where} ${message}`,
+  } as Issue;
 }
 
 /** ajv keywords that only repeat what another error already says (if/then, anyOf branches). */
@@ -125,7 +129,10 @@ function truncate(s: string): string {
 /** order-select: every selection must name an order in draftOrders (2.0.1: "references FHIR resources in the draftOrders Bundle"). */
 function selectionIssues(request: CdsRequest): Issue[] {
   if (request.hook !== 'order-select') return [];
-  const context = request.context as { selections?: unknown; draftOrders?: { entry?: { resource?: { resourceType?: unknown; id?: unknown } }[] } };
+  const context = request.context as {
+    selections?: unknown;
+    draftOrders?: { entry?: { resource?: { resourceType?: unknown; id?: unknown } }[] };
+  };
   const selections = Array.isArray(context.selections) ? (context.selections as string[]) : [];
   const drafted = new Set<string>();
   for (const entry of context.draftOrders?.entry ?? []) {
@@ -135,6 +142,12 @@ function selectionIssues(request: CdsRequest): Issue[] {
   return selections.flatMap((selection, i) =>
     drafted.has(selection)
       ? []
-      : [{ code: 'not-found' as const, expression: `context.selections[${i}]`, diagnostics: `context.selections[${i}] names ${truncate(selection)}, which is not in context.draftOrders` }],
+      : [
+          {
+            code: 'not-found' as const,
+            expression: `context.selections[${i}]`,
+            diagnostics: `context.selections[${i}] names ${truncate(selection)}, which is not in context.draftOrders`,
+          },
+        ],
   );
 }

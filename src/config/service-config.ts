@@ -60,7 +60,14 @@ export interface ServiceConfig {
 }
 
 /** Default fhirServer allowlist when authentication is off: this machine, any port. */
-export const LOOPBACK_FHIR_SERVERS = ['http://localhost:*', 'http://127.0.0.1:*', 'http://[::1]:*', 'https://localhost:*', 'https://127.0.0.1:*', 'https://[::1]:*'];
+export const LOOPBACK_FHIR_SERVERS = [
+  'http://localhost:*',
+  'http://127.0.0.1:*',
+  'http://[::1]:*',
+  'https://localhost:*',
+  'https://127.0.0.1:*',
+  'https://[::1]:*',
+];
 
 function trustProxyOf(value: string | undefined): boolean | number | string {
   if (value === undefined || /^(false|0|no|off)$/i.test(value)) return false;
@@ -81,7 +88,12 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     host: str(env, 'HOST', '0.0.0.0'),
     port: int(env, 'PORT', 3000, 0, 65535),
     workers: int(env, 'WEB_CONCURRENCY', 1, 1, 64),
-    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], mode === 'test' ? 'silent' : 'info'),
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      mode === 'test' ? 'silent' : 'info',
+    ),
     bodyLimit: bytes(env, 'BODY_LIMIT', 5 * 1024 * 1024),
     corsOrigins: list(env, 'CORS_ORIGINS', ['*']),
     trustProxy: trustProxyOf(optionalStr(env, 'TRUST_PROXY')),

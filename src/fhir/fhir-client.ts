@@ -49,10 +49,15 @@ export class FhirKitFetcher implements FhirFetcher {
             const list = addresses as unknown as LookupAddress[];
             const bad = list.find((a) => forbidden(a.address));
             if (bad !== undefined) {
-              callback(Object.assign(new Error('refused: the FHIR server resolves to a forbidden address'), { code: 'EFORBIDDEN' }), '', 4);
+              callback(
+                Object.assign(new Error('refused: the FHIR server resolves to a forbidden address'), { code: 'EFORBIDDEN' }),
+                '',
+                4,
+              );
               return;
             }
-            if ((opts as { all?: boolean }).all === true) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+            if ((opts as { all?: boolean }).all === true)
+              (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
             else callback(null, list[0]?.address ?? '', list[0]?.family ?? 4);
           });
         },
@@ -85,7 +90,14 @@ export class FhirKitFetcher implements FhirFetcher {
     }
     const client = this.client(access);
     const found = await Promise.all(
-      [...byType].map(([type, ids]) => this.all(client, access, { key: type, template: `${type}?_id=...`, url: `${type}?_id=${ids.map(encodeURIComponent).join(',')}` }, signal)),
+      [...byType].map(([type, ids]) =>
+        this.all(
+          client,
+          access,
+          { key: type, template: `${type}?_id=...`, url: `${type}?_id=${ids.map(encodeURIComponent).join(',')}` },
+          signal,
+        ),
+      ),
     );
     return found.flat();
   }
@@ -93,7 +105,10 @@ export class FhirKitFetcher implements FhirFetcher {
   /** One query with its pages. */
   private async all(client: Client, access: FhirAccess, query: FhirQuery, signal: AbortSignal): Promise<GatheredEntry[]> {
     const isRead = !query.url.includes('?') && /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(query.url);
-    let url = isRead || /[?&]_count=/.test(query.url) || /^https?:/i.test(query.url) ? query.url : `${query.url}&_count=${this.options.pageSize}`;
+    let url =
+      isRead || /[?&]_count=/.test(query.url) || /^https?:/i.test(query.url)
+        ? query.url
+        : `${query.url}&_count=${this.options.pageSize}`;
     const entries: GatheredEntry[] = [];
     for (let page = 1; ; page++) {
       const body = await this.get(client, access, query, url, signal, isRead);
@@ -102,22 +117,41 @@ export class FhirKitFetcher implements FhirFetcher {
         entries.push({ resource: body as unknown as FhirResource });
         return entries;
       }
-      if (body['resourceType'] !== 'Bundle') throw new FhirQueryError(query, 'invalid-response', `the FHIR server answered a ${String(body['resourceType'] ?? 'non-FHIR')} body, not a Bundle`);
+      if (body['resourceType'] !== 'Bundle')
+        throw new FhirQueryError(
+          query,
+          'invalid-response',
+          `the FHIR server answered a ${String(body['resourceType'] ?? 'non-FHIR')} body, not a Bundle`,
+        );
       for (const e of objects(body['entry'])) {
         const resource = e['resource'];
-        if (!isObject(resource) || typeof resource['resourceType'] !== 'string' || resource['resourceType'] === 'OperationOutcome') continue;
+        if (
+          !isObject(resource) ||
+          typeof resource['resourceType'] !== 'string' ||
+          resource['resourceType'] === 'OperationOutcome'
+        )
+          continue;
         const fullUrl = str(e['fullUrl']);
         entries.push({ resource: resource as unknown as FhirResource, ...(fullUrl !== undefined ? { fullUrl } : {}) });
       }
       const next = str(objects(body['link']).find((l) => l['relation'] === 'next')?.['url']);
       if (next === undefined) return entries;
-      if (page >= this.options.maxPages) throw new FhirQueryError(query, 'too-many-pages', `more than ${this.options.maxPages} pages of results (FHIR_MAX_PAGES)`);
-      if (/^https?:/i.test(next) && !isUnder(next, access.baseUrl)) throw new FhirQueryError(query, 'not-allowed', 'a next link points outside fhirServer; it was not followed');
+      if (page >= this.options.maxPages)
+        throw new FhirQueryError(query, 'too-many-pages', `more than ${this.options.maxPages} pages of results (FHIR_MAX_PAGES)`);
+      if (/^https?:/i.test(next) && !isUnder(next, access.baseUrl))
+        throw new FhirQueryError(query, 'not-allowed', 'a next link points outside fhirServer; it was not followed');
       url = next;
     }
   }
 
-  private async get(client: Client, access: FhirAccess, query: FhirQuery, url: string, signal: AbortSignal, isRead: boolean): Promise<Record<string, unknown> | undefined> {
+  private async get(
+    client: Client,
+    access: FhirAccess,
+    query: FhirQuery,
+    url: string,
+    signal: AbortSignal,
+    isRead: boolean,
+  ): Promise<Record<string, unknown> | undefined> {
     let target = url;
     for (let hop = 0; ; hop++) {
       try {
@@ -131,20 +165,33 @@ export class FhirKitFetcher implements FhirFetcher {
         const status = e.response?.status;
         if (status === undefined) {
           const code = e.cause?.code;
-          throw new FhirQueryError(query, code === 'EFORBIDDEN' ? 'not-allowed' : 'unreachable', code === 'EFORBIDDEN' ? 'fhirServer resolves to a forbidden address' : `the FHIR server could not be reached${code !== undefined ? ` (${code})` : ''}`);
+          throw new FhirQueryError(
+            query,
+            code === 'EFORBIDDEN' ? 'not-allowed' : 'unreachable',
+            code === 'EFORBIDDEN'
+              ? 'fhirServer resolves to a forbidden address'
+              : `the FHIR server could not be reached${code !== undefined ? ` (${code})` : ''}`,
+          );
         }
         if (status >= 300 && status < 400) {
           const location = e.config?.headers?.get('location') ?? undefined;
-          const resolved = location !== undefined ? new URL(location, new URL(target, `${access.baseUrl}/`)).toString() : undefined;
+          const resolved =
+            location !== undefined ? new URL(location, new URL(target, `${access.baseUrl}/`)).toString() : undefined;
           if (resolved === undefined || !isUnder(resolved, access.baseUrl) || hop >= MAX_REDIRECTS) {
-            throw new FhirQueryError(query, 'not-allowed', `the FHIR server redirected (${status}) outside fhirServer; the redirect was not followed`);
+            throw new FhirQueryError(
+              query,
+              'not-allowed',
+              `the FHIR server redirected (${status}) outside fhirServer; the redirect was not followed`,
+            );
           }
           target = resolved;
           continue;
         }
-        if (typeof e.response?.data === 'string' && status < 300) throw new FhirQueryError(query, 'invalid-response', 'the FHIR server answered something that is not JSON');
+        if (typeof e.response?.data === 'string' && status < 300)
+          throw new FhirQueryError(query, 'invalid-response', 'the FHIR server answered something that is not JSON');
         if ((status === 404 || status === 410) && isRead) return undefined;
-        if (status === 401 || status === 403) throw new FhirQueryError(query, 'unauthorized', `the FHIR server refused the access token (${status})`);
+        if (status === 401 || status === 403)
+          throw new FhirQueryError(query, 'unauthorized', `the FHIR server refused the access token (${status})`);
         throw new FhirQueryError(query, 'server-error', `the FHIR server answered ${status}`);
       }
     }

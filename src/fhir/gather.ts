@@ -33,7 +33,8 @@ export interface FhirQuery {
 export class FhirQueryError extends Error {
   constructor(
     readonly query: FhirQuery,
-    readonly reason: 'timeout' | 'unreachable' | 'unauthorized' | 'server-error' | 'invalid-response' | 'too-many-pages' | 'not-allowed',
+    readonly reason:
+      'timeout' | 'unreachable' | 'unauthorized' | 'server-error' | 'invalid-response' | 'too-many-pages' | 'not-allowed',
     detail: string,
   ) {
     super(detail);
@@ -101,7 +102,14 @@ export class DataGatherer {
       unsatisfied.push({
         key,
         template,
-        why: state.state === 'null' ? 'is null' : state.why === 'absent' ? 'is missing' : state.why === 'operation-outcome' ? 'is an OperationOutcome' : 'is not a FHIR resource',
+        why:
+          state.state === 'null'
+            ? 'is null'
+            : state.why === 'absent'
+              ? 'is missing'
+              : state.why === 'operation-outcome'
+                ? 'is an OperationOutcome'
+                : 'is not a FHIR resource',
         nullValue: state.state === 'null',
       });
     }
@@ -136,7 +144,10 @@ export class DataGatherer {
       await this.resolveMedications(entries, { access, signal }, log);
     } catch (err) {
       if (err instanceof FhirQueryError) {
-        log.warn({ prefetchKey: err.query.key, reason: err.reason, ms: Math.round(performance.now() - started) }, 'FHIR query failed');
+        log.warn(
+          { prefetchKey: err.query.key, reason: err.reason, ms: Math.round(performance.now() - started) },
+          'FHIR query failed',
+        );
         const status = err.reason === 'not-allowed' ? 403 : 412;
         throw new HttpError(status, {
           code: ISSUE_CODE[err.reason],
@@ -153,7 +164,11 @@ export class DataGatherer {
    * MedicationRequests may reference Medications that neither prefetch nor the _include brought: read them in one
    * round. Without server access, or when the server does not have them, the indexer falls back to text.
    */
-  private async resolveMedications(entries: GatheredEntry[], server: { access: FhirAccess; signal: AbortSignal } | undefined, log: Logger): Promise<void> {
+  private async resolveMedications(
+    entries: GatheredEntry[],
+    server: { access: FhirAccess; signal: AbortSignal } | undefined,
+    log: Logger,
+  ): Promise<void> {
     const known = new Set<string>();
     for (const e of entries) {
       const r = e.resource as unknown as Record<string, unknown>;
@@ -179,7 +194,10 @@ export class DataGatherer {
       entries.push(...(await this.fetcher.read(server.access, [...wanted], server.signal)));
     } catch (err) {
       // Not fatal: the MedicationRequest is classified from its text (PATHWAY §1).
-      log.warn({ unresolvedMedications: wanted.size, reason: err instanceof FhirQueryError ? err.reason : 'error' }, 'could not read referenced Medications; classifying by text');
+      log.warn(
+        { unresolvedMedications: wanted.size, reason: err instanceof FhirQueryError ? err.reason : 'error' },
+        'could not read referenced Medications; classifying by text',
+      );
     }
   }
 }

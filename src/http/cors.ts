@@ -27,7 +27,8 @@ export function cors(allowed: readonly string[]) {
         res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, X-Request-Id');
         res.setHeader('Access-Control-Max-Age', '600');
         // Chrome's Private Network Access: a public page (the sandbox) calling a service on localhost.
-        if (req.headers['access-control-request-private-network'] === 'true') res.setHeader('Access-Control-Allow-Private-Network', 'true');
+        if (req.headers['access-control-request-private-network'] === 'true')
+          res.setHeader('Access-Control-Allow-Private-Network', 'true');
       }
       res.status(204).end();
       return;

@@ -45,7 +45,10 @@ export function errorHandler(bodyLimit: number, logFor: (req: Request) => Logger
       if (parsed !== undefined) error = parsed;
       else {
         logFor(req).error({ err }, 'unexpected error');
-        error = new HttpError(500, { code: 'exception', diagnostics: 'internal error; the request id in X-Request-Id finds it in the service log' });
+        error = new HttpError(500, {
+          code: 'exception',
+          diagnostics: 'internal error; the request id in X-Request-Id finds it in the service log',
+        });
       }
     }
     sendError(res, error);

@@ -69,18 +69,30 @@ const schema = {
 } as const;
 
 const REQUIRED_KEYS: (keyof PathwayConfig)[] = [
-  'persistentPainWeeks', 'promRecentWeeks', 'minimalImportantChange', 'therapyBeforeEpisodeDays', 'failedCareMonths',
-  'programReviewWeeks', 'overuseEarlyWeeks', 'analgesicTrialWeeks', 'injectionLookbackMonths', 'lookbackMonths',
-  'giRiskAge', 'adultAge', 'duloxetineMinEgfr', 'acetaminophen',
+  'persistentPainWeeks',
+  'promRecentWeeks',
+  'minimalImportantChange',
+  'therapyBeforeEpisodeDays',
+  'failedCareMonths',
+  'programReviewWeeks',
+  'overuseEarlyWeeks',
+  'analgesicTrialWeeks',
+  'injectionLookbackMonths',
+  'lookbackMonths',
+  'giRiskAge',
+  'adultAge',
+  'duloxetineMinEgfr',
+  'acetaminophen',
 ];
 
 function merge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(override)) {
     const b = base[k];
-    out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) && b !== null && typeof b === 'object' && !Array.isArray(b)
-      ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
-      : v;
+    out[k] =
+      v !== null && typeof v === 'object' && !Array.isArray(v) && b !== null && typeof b === 'object' && !Array.isArray(b)
+        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
   }
   return out;
 }

@@ -12,22 +12,71 @@ import type { Ingredient, MedicationEntry } from '../record/types.js';
  * and the largest counts. When the dose cannot be computed the answer says why, and no card is made from it.
  */
 
-export type DailyDose =
-  | { ok: true; mg: number; explanation: string }
-  | { ok: false; reason: string };
+export type DailyDose = { ok: true; mg: number; explanation: string } | { ok: false; reason: string };
 
-const MASS_MG: Record<string, number> = { mg: 1, milligram: 1, milligrams: 1, g: 1000, gram: 1000, grams: 1000, mcg: 0.001, ug: 0.001, microgram: 0.001 };
+const MASS_MG: Record<string, number> = {
+  mg: 1,
+  milligram: 1,
+  milligrams: 1,
+  g: 1000,
+  gram: 1000,
+  grams: 1000,
+  mcg: 0.001,
+  ug: 0.001,
+  microgram: 0.001,
+};
 const UNIT_DOSE = new Set([
-  '{tbl}', 'tbl', 'tab', 'tabs', 'tablet', 'tablets', '{tablet}', '{tablets}', '{pill}', 'pill', 'pills', 'capsule', 'capsules',
-  '{capsule}', 'cap', 'caps', 'caplet', 'caplets', '{caplet}', 'each', 'ea', '{each}', '1', '{dose}', 'dose',
+  '{tbl}',
+  'tbl',
+  'tab',
+  'tabs',
+  'tablet',
+  'tablets',
+  '{tablet}',
+  '{tablets}',
+  '{pill}',
+  'pill',
+  'pills',
+  'capsule',
+  'capsules',
+  '{capsule}',
+  'cap',
+  'caps',
+  'caplet',
+  'caplets',
+  '{caplet}',
+  'each',
+  'ea',
+  '{each}',
+  '1',
+  '{dose}',
+  'dose',
   // SNOMED CT units of presentation
-  '385055001', '732936001', '732937005', '428673006',
+  '385055001',
+  '732936001',
+  '732937005',
+  '428673006',
 ]);
 const VOLUME_ML: Record<string, number> = { ml: 1, milliliter: 1, millilitre: 1, l: 1000 };
 const PERIOD_HOURS: Record<string, number> = { s: 1 / 3600, min: 1 / 60, h: 1, d: 24, wk: 168, mo: 730.5, a: 8766 };
 /** HL7 v3 GTSAbbreviation timing codes: administrations per day. */
 const TIMING_CODES: Record<string, number> = {
-  QD: 1, QDAY: 1, AM: 1, PM: 1, BED: 1, BID: 2, TID: 3, QID: 4, Q1H: 24, Q2H: 12, Q3H: 8, Q4H: 6, Q6H: 4, Q8H: 3, Q12H: 2, QOD: 0.5,
+  QD: 1,
+  QDAY: 1,
+  AM: 1,
+  PM: 1,
+  BED: 1,
+  BID: 2,
+  TID: 3,
+  QID: 4,
+  Q1H: 24,
+  Q2H: 12,
+  Q3H: 8,
+  Q4H: 6,
+  Q6H: 4,
+  Q8H: 3,
+  Q12H: 2,
+  QOD: 0.5,
 };
 
 interface Quantity {
@@ -47,13 +96,15 @@ function quantity(x: Json): Quantity | undefined {
 function toMg(q: Quantity, ingredient: Ingredient, singleIngredient: boolean): { mg: number; text: string } | { reason: string } {
   const mass = MASS_MG[q.unit];
   if (mass !== undefined) {
-    if (!singleIngredient) return { reason: `a dose in ${q.unit} of a combination product does not say how much is ${ingredient.name}` };
+    if (!singleIngredient)
+      return { reason: `a dose in ${q.unit} of a combination product does not say how much is ${ingredient.name}` };
     return { mg: q.value * mass, text: `${fmt(q.value)} ${q.unit}` };
   }
   const strength = ingredient.strength;
   if (UNIT_DOSE.has(q.unit)) {
     if (strength === undefined) return { reason: `the ${ingredient.name} strength of the product is not known` };
-    if (strength.per !== undefined && !UNIT_DOSE.has(strength.per.unit.toLowerCase())) return { reason: `the strength is per ${strength.per.unit}, not per unit` };
+    if (strength.per !== undefined && !UNIT_DOSE.has(strength.per.unit.toLowerCase()))
+      return { reason: `the strength is per ${strength.per.unit}, not per unit` };
     const perUnit = strengthMg(strength) / (strength.per?.value ?? 1);
     if (Number.isNaN(perUnit)) return { reason: `the strength unit ${strength.unit} is not a mass` };
     return { mg: q.value * perUnit, text: `${fmt(q.value)} × ${fmt(perUnit)} mg` };
@@ -62,7 +113,8 @@ function toMg(q: Quantity, ingredient: Ingredient, singleIngredient: boolean): {
   if (volume !== undefined) {
     const perUnit = strength?.per?.unit.toLowerCase();
     const perMl = perUnit !== undefined ? VOLUME_ML[perUnit] : undefined;
-    if (strength === undefined || strength.per === undefined || perMl === undefined) return { reason: `the ${ingredient.name} concentration of the product is not known` };
+    if (strength === undefined || strength.per === undefined || perMl === undefined)
+      return { reason: `the ${ingredient.name} concentration of the product is not known` };
     const mgPerMl = strengthMg(strength) / (strength.per.value * perMl);
     if (Number.isNaN(mgPerMl)) return { reason: `the strength unit ${strength.unit} is not a mass` };
     return { mg: q.value * volume * mgPerMl, text: `${fmt(q.value)} mL × ${fmt(mgPerMl)} mg/mL` };
@@ -134,7 +186,10 @@ function dosageDailyMax(dosage: Record<string, Json>, ingredient: Ingredient, si
   if (maxPerPeriod !== undefined) {
     const numerator = quantity(maxPerPeriod['numerator']);
     const denominator = quantity(maxPerPeriod['denominator']);
-    const hours = denominator !== undefined ? PERIOD_HOURS[denominator.unit] ?? (denominator.unit === 'day' || denominator.unit === 'days' ? 24 : undefined) : undefined;
+    const hours =
+      denominator !== undefined
+        ? (PERIOD_HOURS[denominator.unit] ?? (denominator.unit === 'day' || denominator.unit === 'days' ? 24 : undefined))
+        : undefined;
     if (numerator !== undefined && denominator !== undefined && hours !== undefined && denominator.value > 0) {
       const mg = toMg(numerator, ingredient, single);
       if ('reason' in mg) return { ok: false, reason: mg.reason };
@@ -154,8 +209,8 @@ function dosageDailyMax(dosage: Record<string, Json>, ingredient: Ingredient, si
 }
 
 /** The daily maximum of an ingredient (by value set, e.g. medication-acetaminophen) that an order allows. */
-export function dailyMaximum(order: MedicationEntry, ingredientClass: string, classesOf: (key: string) => readonly string[]): DailyDose {
-  const ingredient = order.ingredients.find((i) => classesOf(i.key).includes(ingredientClass));
+export function dailyMaximum(order: MedicationEntry, ingredientClass: string): DailyDose {
+  const ingredient = order.ingredients.find((i) => i.classes.includes(ingredientClass));
   if (ingredient === undefined) return { ok: false, reason: 'the order has no ingredient of this class' };
   const dosages = objects(order.resource.dosageInstruction as Json);
   if (dosages.length === 0) return { ok: false, reason: 'the order has no dosageInstruction' };
@@ -173,7 +228,11 @@ export function dailyMaximum(order: MedicationEntry, ingredientClass: string, cl
     const failed = list.find((d) => !d.ok);
     if (failed !== undefined) return failed;
     const ok = list as Extract<DailyDose, { ok: true }>[];
-    const sum: DailyDose = { ok: true, mg: ok.reduce((s, d) => s + d.mg, 0), explanation: ok.map((d) => d.explanation).join(' + ') };
+    const sum: DailyDose = {
+      ok: true,
+      mg: ok.reduce((s, d) => s + d.mg, 0),
+      explanation: ok.map((d) => d.explanation).join(' + '),
+    };
     if (best === undefined || (best.ok && sum.mg > best.mg)) best = sum;
   }
   return best ?? { ok: false, reason: 'no usable dosage' };

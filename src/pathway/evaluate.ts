@@ -1,6 +1,5 @@
 import type { HookName } from '../cds/types.js';
 import type { PatientRecord } from '../record/types.js';
-import type { Terminology } from '../terminology/valuesets.js';
 import type { PathwayConfig } from './config.js';
 import { computeFacts, type PatientFacts } from './facts.js';
 import type { Finding, RuleInput } from './rule.js';
@@ -18,7 +17,7 @@ export interface PathwayResult {
  * chart topics (none for an excluded patient: paediatric, deceased, active hip fracture); order-select and
  * order-sign run the 5 order topics on the judged drafts.
  */
-export function evaluatePathway(record: PatientRecord, hook: HookName, config: PathwayConfig, terminology: Terminology): PathwayResult {
+export function evaluatePathway(record: PatientRecord, hook: HookName, config: PathwayConfig): PathwayResult {
   const facts = computeFacts(record, config);
   const kind = hook === 'patient-view' ? 'patient-view' : 'order';
   const findings: Finding[] = [];
@@ -30,7 +29,6 @@ export function evaluatePathway(record: PatientRecord, hook: HookName, config: P
     judged: kind === 'order' ? record.judged : [],
     drafts: record.drafts,
     config,
-    classesOfIngredient: (key) => terminology.classesOfIngredient(key),
   };
   for (const rule of RULES) {
     if (rule.hooks !== kind) continue;

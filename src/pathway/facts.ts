@@ -1,8 +1,15 @@
 import type { PathwayConfig } from './config.js';
 import { daysBefore, monthsBefore, weeksBefore, wholeWeeksBetween } from './time.js';
 import {
-  ADVANCED_IMAGING_SETS, HIP_ANALGESIC_CLASSES, HIP_CONDITION_SETS, HIP_PRESERVATION_SETS, inAny, OVERUSE_SETS,
-  STRUCTURAL_SETS, SURGICAL_PLANNING_SETS, VS,
+  ADVANCED_IMAGING_SETS,
+  HIP_ANALGESIC_CLASSES,
+  HIP_CONDITION_SETS,
+  HIP_PRESERVATION_SETS,
+  inAny,
+  OVERUSE_SETS,
+  STRUCTURAL_SETS,
+  SURGICAL_PLANNING_SETS,
+  VS,
 } from './value-set-ids.js';
 import type { ConditionEntry, EventEntry, MedicationEntry, ObservationEntry, PatientRecord } from '../record/types.js';
 
@@ -159,11 +166,23 @@ function earliest<T>(items: readonly T[], dateOf: (t: T) => Date | undefined): T
 
 /** Specificity order for the condition a suggestion names as its reason. */
 const MAIN_CONDITION_ORDER: readonly string[] = [
-  VS.hipOsteoarthritis, VS.fai, VS.labralTear, VS.dysplasia, VS.gluteusMediusTear, VS.gtps, VS.glutealTendinopathy,
-  VS.hipStrain, VS.hipPain,
+  VS.hipOsteoarthritis,
+  VS.fai,
+  VS.labralTear,
+  VS.dysplasia,
+  VS.gluteusMediusTear,
+  VS.gtps,
+  VS.glutealTendinopathy,
+  VS.hipStrain,
+  VS.hipPain,
 ];
 
-export function promTrends(observations: readonly ObservationEntry[], anchor: Date | undefined, now: Date, config: PathwayConfig): PromTrend[] {
+export function promTrends(
+  observations: readonly ObservationEntry[],
+  anchor: Date | undefined,
+  now: Date,
+  config: PathwayConfig,
+): PromTrend[] {
   const byInstrument = new Map<string, ObservationEntry[]>();
   for (const o of observations) {
     if (o.instrument === undefined || o.value === undefined || o.date === undefined || o.date.getTime() > now.getTime()) continue;
@@ -185,7 +204,13 @@ export function promTrends(observations: readonly ObservationEntry[], anchor: Da
       for (const o of sorted) if ((o.date as Date).getTime() <= anchor.getTime()) baselineEntry = o;
     }
     baselineEntry ??= first;
-    const trend: PromTrend = { instrument, scale: info.scale, direction: info.direction, improving: false, latest: point(latestEntry) };
+    const trend: PromTrend = {
+      instrument,
+      scale: info.scale,
+      direction: info.direction,
+      improving: false,
+      latest: point(latestEntry),
+    };
     if (baselineEntry === latestEntry) {
       trend.noTrendBecause = 'single-value';
     } else {
@@ -233,27 +258,42 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
   const surgicalPlanningDiagnoses = hipConditions.filter((c) => inAny(c.sets, SURGICAL_PLANNING_SETS));
   const hipPreservationDiagnoses = hipConditions.filter((c) => inAny(c.sets, HIP_PRESERVATION_SETS));
   const structuralConditions = hipConditions.filter((c) => inAny(c.sets, STRUCTURAL_SETS));
-  const imagingReports = record.events.filter((e) => e.resourceType === 'DiagnosticReport' && !REPORT_EXCLUDED.has(e.status) && (e.sets.has(VS.radiograph) || inAny(e.sets, ADVANCED_IMAGING_SETS)));
+  const imagingReports = record.events.filter(
+    (e) =>
+      e.resourceType === 'DiagnosticReport' &&
+      !REPORT_EXCLUDED.has(e.status) &&
+      (e.sets.has(VS.radiograph) || inAny(e.sets, ADVANCED_IMAGING_SETS)),
+  );
   const structuralReports = imagingReports.filter((e) => inAny(e.conclusionSets, STRUCTURAL_SETS));
   const structuralDiagnosis = structuralConditions.length > 0 || structuralReports.length > 0;
 
   // Exercise therapy: dated on or after episode start minus therapyBeforeEpisodeDays.
   const therapySince = episodeStart !== undefined ? daysBefore(episodeStart, config.therapyBeforeEpisodeDays) : undefined;
-  const exerciseTherapy = therapySince === undefined
-    ? []
-    : record.events.filter((e) => e.sets.has(VS.exerciseTherapy) && therapyCounts(e) && within(e.date, therapySince) && (e.date as Date) <= now);
+  const exerciseTherapy =
+    therapySince === undefined
+      ? []
+      : record.events.filter(
+          (e) => e.sets.has(VS.exerciseTherapy) && therapyCounts(e) && within(e.date, therapySince) && (e.date as Date) <= now,
+        );
   const therapyStart = earliest(exerciseTherapy, (e) => e.date)?.date;
   const therapyWeeks = therapyStart !== undefined ? wholeWeeksBetween(therapyStart, now) : undefined;
 
-  const proms = promTrends(record.observations.filter((o) => o.sets.has(VS.prom)), therapyStart ?? episodeStart, now, config);
+  const proms = promTrends(
+    record.observations.filter((o) => o.sets.has(VS.prom)),
+    therapyStart ?? episodeStart,
+    now,
+    config,
+  );
   const improving = proms.some((t) => t.improving);
   let latestProm: PatientFacts['latestProm'];
   for (const t of proms) {
-    if (t.latest !== undefined && (latestProm === undefined || t.latest.date > latestProm.date)) latestProm = { ...t.latest, instrument: t.instrument };
+    if (t.latest !== undefined && (latestProm === undefined || t.latest.date > latestProm.date))
+      latestProm = { ...t.latest, instrument: t.instrument };
   }
   const promWithinRecentWindow = latestProm !== undefined && within(latestProm.date, weeksBefore(now, config.promRecentWeeks));
 
-  const persistentHipPain = episodeStart !== undefined && episodeStart.getTime() <= weeksBefore(now, config.persistentPainWeeks).getTime() && !improving;
+  const persistentHipPain =
+    episodeStart !== undefined && episodeStart.getTime() <= weeksBefore(now, config.persistentPainWeeks).getTime() && !improving;
 
   const currentOf = (set: string): MedicationEntry[] => record.medications.filter((m) => m.current && m.classes.has(set));
   const current = {
@@ -274,7 +314,9 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
 
   const imagingInWindow = (sets: readonly string[]): EventEntry[] => [
     ...record.events.filter((e) => inAny(e.sets, sets) && imagingOnRecord(e) && within(e.date, lookback)),
-    ...record.drafts.filter((d): d is EventEntry => d.resourceType !== 'MedicationRequest' && inAny(d.sets, sets) && imagingOnRecord(d)),
+    ...record.drafts.filter(
+      (d): d is EventEntry => d.resourceType !== 'MedicationRequest' && inAny(d.sets, sets) && imagingOnRecord(d),
+    ),
   ];
   const radiographs = imagingInWindow([VS.radiograph]);
   const advancedImaging = imagingInWindow(ADVANCED_IMAGING_SETS);
@@ -298,13 +340,19 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
     .sort((a, b) => (b.date as Date).getTime() - (a.date as Date).getTime())[0];
   const duloxetineContraindications: DuloxetineContraindication[] = [
     ...currentOf(VS.maoi).map((m) => ({ kind: 'maoi' as const, entry: m })),
-    ...(latestEgfr !== undefined && (latestEgfr.value as number) < config.duloxetineMinEgfr ? [{ kind: 'low-egfr' as const, egfr: latestEgfr }] : []),
+    ...(latestEgfr !== undefined && (latestEgfr.value as number) < config.duloxetineMinEgfr
+      ? [{ kind: 'low-egfr' as const, egfr: latestEgfr }]
+      : []),
     ...liverDisease.map((c) => ({ kind: 'liver-disease' as const, entry: c })),
   ];
 
   const injectionSince = monthsBefore(now, config.injectionLookbackMonths);
-  const recentHipInjections = record.events.filter((e) => e.sets.has(VS.hipJointInjection) && doneOrPending(e) && within(e.date, injectionSince));
-  const recentOrthopedicReferrals = record.events.filter((e) => e.sets.has(VS.orthopedicReferral) && doneOrPending(e) && within(e.date, lookback));
+  const recentHipInjections = record.events.filter(
+    (e) => e.sets.has(VS.hipJointInjection) && doneOrPending(e) && within(e.date, injectionSince),
+  );
+  const recentOrthopedicReferrals = record.events.filter(
+    (e) => e.sets.has(VS.orthopedicReferral) && doneOrPending(e) && within(e.date, lookback),
+  );
 
   const facts: PatientFacts = {
     now,
@@ -335,7 +383,8 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
     duloxetineContraindications,
     recentHipInjections,
     recentOrthopedicReferrals,
-    acetaminophenMaxDailyMg: liverDisease.length > 0 ? config.acetaminophen.maxDailyMgLiverDisease : config.acetaminophen.maxDailyMg,
+    acetaminophenMaxDailyMg:
+      liverDisease.length > 0 ? config.acetaminophen.maxDailyMgLiverDisease : config.acetaminophen.maxDailyMg,
   };
   if (age !== undefined) facts.age = age;
   if (excluded !== undefined) facts.excluded = excluded;

@@ -33,8 +33,6 @@ export interface RuleInput {
   /** Every draft order of this call (judged or not). */
   drafts: readonly OrderEntry[];
   config: PathwayConfig;
-  /** Medication classes of an ingredient key (from the value sets), for dose arithmetic. */
-  classesOfIngredient: (key: string) => readonly string[];
 }
 
 export interface Rule {

@@ -43,15 +43,28 @@ export const VS = {
 
 /** PATHWAY §2 "hip condition": hip pain, OA, FAI, labral tear, dysplasia, GTPS, gluteal tendinopathy or tear, strain. */
 export const HIP_CONDITION_SETS: readonly string[] = [
-  VS.hipPain, VS.hipOsteoarthritis, VS.fai, VS.labralTear, VS.dysplasia, VS.gtps, VS.glutealTendinopathy,
-  VS.gluteusMediusTear, VS.hipStrain,
+  VS.hipPain,
+  VS.hipOsteoarthritis,
+  VS.fai,
+  VS.labralTear,
+  VS.dysplasia,
+  VS.gtps,
+  VS.glutealTendinopathy,
+  VS.gluteusMediusTear,
+  VS.hipStrain,
 ];
 
 /** PATHWAY §2 "overuse injury": hip strain/sprain, gluteal or hip tendinopathy, trochanteric bursitis/GTPS. */
 export const OVERUSE_SETS: readonly string[] = [VS.hipStrain, VS.glutealTendinopathy, VS.gtps];
 
 /** PATHWAY §2 "structural diagnosis": OA, FAI, labral tear, dysplasia or gluteus medius tear. */
-export const STRUCTURAL_SETS: readonly string[] = [VS.hipOsteoarthritis, VS.fai, VS.labralTear, VS.dysplasia, VS.gluteusMediusTear];
+export const STRUCTURAL_SETS: readonly string[] = [
+  VS.hipOsteoarthritis,
+  VS.fai,
+  VS.labralTear,
+  VS.dysplasia,
+  VS.gluteusMediusTear,
+];
 
 /** FAI, labral tear or dysplasia: the diagnoses for which advanced imaging plans surgery. */
 export const SURGICAL_PLANNING_SETS: readonly string[] = [VS.fai, VS.labralTear, VS.dysplasia];

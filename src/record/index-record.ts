@@ -2,11 +2,29 @@ import type { Condition, FhirResource, MedicationRequest } from 'fhir/r4.js';
 import { codingKey, SYSTEMS } from '../terminology/coding.js';
 import type { Terminology } from '../terminology/valuesets.js';
 import {
-  codingsOf, conceptCode, firstDate, isObject, type Json, num, objects, parseDate, periodStart, str, textsOf,
+  codingsOf,
+  conceptCode,
+  firstDate,
+  isObject,
+  type Json,
+  num,
+  objects,
+  parseDate,
+  periodStart,
+  str,
+  textsOf,
 } from './read.js';
 import type {
-  ConditionEntry, EventEntry, EventResource, Ingredient, MedicationEntry, ObservationEntry, OrderEntry, PatientInfo,
-  PatientRecord, Reasons,
+  ConditionEntry,
+  EventEntry,
+  EventResource,
+  Ingredient,
+  MedicationEntry,
+  ObservationEntry,
+  OrderEntry,
+  PatientInfo,
+  PatientRecord,
+  Reasons,
 } from './types.js';
 
 /** A resource as gathered, with the fullUrl it had in its Bundle (references may use it). */
@@ -29,7 +47,6 @@ const CONDITION_ACTIVE = new Set(['active', 'recurrence', 'relapse']);
 const CONDITION_INVALID = new Set(['refuted', 'entered-in-error']);
 const OBSERVATION_VALID = new Set(['final', 'amended', 'corrected', 'preliminary']);
 const MEDICATION_CURRENT = new Set(['active', 'on-hold']);
-const INGREDIENT_SETS_PREFIX = 'medication-';
 
 type R = Record<string, Json>;
 
@@ -105,7 +122,8 @@ export class RecordIndexer {
       }
       switch (type) {
         case 'Patient':
-          if (str(r['id']) === undefined || r['id'] === input.context.patientId || patient.id === undefined) patient = this.patient(r, now);
+          if (str(r['id']) === undefined || r['id'] === input.context.patientId || patient.id === undefined)
+            patient = this.patient(r, now);
           break;
         case 'Condition': {
           const c = this.condition(r, ref);
@@ -150,7 +168,9 @@ export class RecordIndexer {
       };
     };
 
-    const medications = medicationRequests.map(({ r, draft, ref }) => this.medication(r, ref, draft, now, resolver, reasonsOf(r)));
+    const medications = medicationRequests.map(({ r, draft, ref }) =>
+      this.medication(r, ref, draft, now, resolver, reasonsOf(r)),
+    );
     const indexedEvents = events.map(({ r, draft, ref }) => this.event(r, ref, draft, now, reasonsOf(r)));
 
     const drafts: OrderEntry[] = [...medications.filter((m) => m.draft), ...indexedEvents.filter((e) => e.draft)];
@@ -195,7 +215,10 @@ export class RecordIndexer {
     const valid = verification === undefined || !CONDITION_INVALID.has(verification);
     // R4 lets clinicalStatus be absent only when verificationStatus is entered-in-error; an EHR that omits it
     // anyway is read as active unless the condition has abated.
-    const hasAbatement = ['abatementDateTime', 'abatementPeriod', 'abatementAge', 'abatementString', 'abatementRange'].some((k) => r[k] !== undefined) || r['abatementBoolean'] === true;
+    const hasAbatement =
+      ['abatementDateTime', 'abatementPeriod', 'abatementAge', 'abatementString', 'abatementRange'].some(
+        (k) => r[k] !== undefined,
+      ) || r['abatementBoolean'] === true;
     const active = valid && (clinical === undefined ? !hasAbatement : CONDITION_ACTIVE.has(clinical));
     const onset = firstDate(r['onsetDateTime'], periodStart(r['onsetPeriod']), r['recordedDate']);
     const entry: ConditionEntry = {
@@ -224,9 +247,9 @@ export class RecordIndexer {
       const entry: ObservationEntry = { ref, keys, sets: this.terminology.membership(keys) };
       if (date !== undefined) entry.date = date;
       const q = valueHolder['valueQuantity'];
-      const value = isObject(q) ? num(q['value']) : num(valueHolder['valueInteger']) ?? num(valueHolder['valueDecimal']);
+      const value = isObject(q) ? num(q['value']) : (num(valueHolder['valueInteger']) ?? num(valueHolder['valueDecimal']));
       if (value !== undefined) entry.value = value;
-      const unit = isObject(q) ? str(q['code']) ?? str(q['unit']) : undefined;
+      const unit = isObject(q) ? (str(q['code']) ?? str(q['unit'])) : undefined;
       if (unit !== undefined) entry.unit = unit;
       for (const k of keys) {
         const instrument = this.terminology.promInstrument(k);
@@ -243,54 +266,72 @@ export class RecordIndexer {
     return out;
   }
 
-  private medication(r: R, ref: string, draft: boolean, now: Date, resolver: ReferenceResolver, reasons: Reasons): MedicationEntry {
-    const status = str(r['status']) ?? 'unknown';
+  /**
+   * A MedicationRequest, recognised in this order (PATHWAY §1): a product code (SCD/SBD) mapped to its
+   * ingredients, whose classes are the product's (route-aware: a topical NSAID is not an NSAID); an ingredient
+   * code; the ingredients of the referenced Medication resource; and, for medications only, names in the
+   * uncoded text or displays ("ibuprofen 600 mg tab", "Synvisc-One").
+   */
+  private medication(
+    r: R,
+    ref: string,
+    draft: boolean,
+    now: Date,
+    resolver: ReferenceResolver,
+    reasons: Reasons,
+  ): MedicationEntry {
     const concept = r['medicationCodeableConcept'];
     const reference = r['medicationReference'];
     const medication = reference !== undefined ? resolver.resolve(reference, r) : undefined;
-
     const texts: string[] = [...textsOf(concept)];
-    let keys = keysOf(codingsOf(concept));
-    let ingredients: Ingredient[] = this.ingredientsFromKeys(keys);
-    let matchedBy: MedicationEntry['matchedBy'] = ingredients.length > 0 ? 'code' : 'none';
-    let doseForm = this.doseFormFromKeys(keys);
-
+    const keys = keysOf(codingsOf(concept));
     if (medication !== undefined) {
-      const medKeys = keysOf(codingsOf(medication['code']));
-      keys = [...keys, ...medKeys];
+      keys.push(...keysOf(codingsOf(medication['code'])).filter((k) => !keys.includes(k)));
       texts.push(...textsOf(medication['code']));
-      if (ingredients.length === 0) {
-        ingredients = this.ingredientsFromKeys(medKeys);
-        if (ingredients.length > 0) matchedBy = 'code';
-      }
-      doseForm ??= this.doseFormFromKeys(medKeys) ?? formFromMedication(medication);
-      // Medication.ingredient: ingredient codes and strengths, when the product code alone did not tell.
-      const fromResource = this.ingredientsFromMedication(medication);
-      if (ingredients.length === 0 && fromResource.length > 0) {
-        ingredients = fromResource;
-        matchedBy = 'medication-resource';
-      } else {
-        for (const ing of ingredients) {
-          const match = fromResource.find((f) => f.key === ing.key);
-          if (ing.strength === undefined && match?.strength !== undefined) ing.strength = match.strength;
-        }
-      }
     }
     if (isObject(reference)) {
       const d = str(reference['display']);
       if (d !== undefined) texts.push(d);
     }
-    if (ingredients.length === 0) {
-      // PATHWAY §1: for medications only, text naming an ingredient may be matched as a fallback.
-      const found = new Set<string>();
-      for (const t of texts) for (const k of this.terminology.ingredientsInText(t)) found.add(k);
-      ingredients = [...found].map((key) => ({ key, code: key.split('|')[1] ?? '', name: this.ingredientName(key) }));
-      if (ingredients.length > 0) matchedBy = 'text';
-    }
-    const classes = new Set<string>();
-    for (const ing of ingredients) for (const c of this.terminology.classesOfIngredient(ing.key)) classes.add(c);
-    for (const s of this.terminology.membership(keys)) if (s.startsWith(INGREDIENT_SETS_PREFIX)) classes.add(s);
 
+    let ingredients: Ingredient[] = [];
+    const classes = new Set<string>();
+    let matchedBy: MedicationEntry['matchedBy'] = 'none';
+    let doseForm: string | undefined;
+    for (const key of keys) {
+      const product = this.terminology.products.get(key);
+      if (product === undefined) continue;
+      ingredients = product.ingredients.map((ing) => this.ingredient(ing.code, ing.name, ing.strength));
+      for (const c of product.classes ?? ingredients.flatMap((i) => i.classes)) classes.add(c);
+      doseForm = product.doseForm;
+      matchedBy = 'product';
+      break;
+    }
+    if (matchedBy === 'none') {
+      const direct = keys.filter((k) => this.terminology.classesOfIngredient(k).length > 0);
+      if (direct.length > 0) {
+        ingredients = direct.map((k) => this.ingredient(k.split('|')[1] ?? null, undefined, undefined));
+        matchedBy = 'ingredient';
+      }
+    }
+    const fromResource = medication !== undefined ? this.ingredientsFromMedication(medication) : [];
+    if (matchedBy === 'none' && fromResource.length > 0) {
+      ingredients = fromResource;
+      matchedBy = 'medication-resource';
+    } else {
+      // The Medication resource may still tell the strength the code did not.
+      for (const ing of ingredients) ing.strength ??= fromResource.find((f) => f.key === ing.key)?.strength;
+    }
+    if (matchedBy === 'none') {
+      const named = this.terminology.medicationsInText(texts.join(' | '));
+      ingredients = named.keys.map((k) => this.ingredient(k.split('|')[1] ?? null, undefined, undefined));
+      for (const c of named.classes) classes.add(c);
+      if (ingredients.length > 0 || named.classes.length > 0) matchedBy = 'text';
+    }
+    if (matchedBy !== 'product') for (const ing of ingredients) for (const c of ing.classes) classes.add(c);
+    if (medication !== undefined) doseForm ??= formFromMedication(medication);
+
+    const status = str(r['status']) ?? 'unknown';
     const authoredOn = parseDate(r['authoredOn']) ?? (draft ? now : undefined);
     const entry: MedicationEntry = {
       resourceType: 'MedicationRequest',
@@ -312,24 +353,40 @@ export class RecordIndexer {
     return entry;
   }
 
+  private ingredient(code: string | null, name: string | undefined, strength: Ingredient['strength']): Ingredient {
+    if (code === null) {
+      const n = (name ?? 'unknown').toLowerCase();
+      return {
+        key: `name|${n}`,
+        name: n,
+        classes: this.terminology.medicationsInText(n).classes,
+        ...(strength ? { strength: { ...strength } } : {}),
+      };
+    }
+    const key = `${SYSTEMS.rxnorm}|${code}`;
+    return {
+      key,
+      name: this.terminology.ingredientName(key) ?? (name ?? code).toLowerCase(),
+      classes: this.terminology.classesOfIngredient(key),
+      ...(strength ? { strength: { ...strength } } : {}),
+    };
+  }
+
   private event(r: R, ref: string, draft: boolean, now: Date, reasons: Reasons): EventEntry {
     const type = r['resourceType'] as EventResource['resourceType'];
-    const codeElements: Json[] = type === 'ImagingStudy'
-      ? [r['procedureCode'], ...objects(r['series']).map((s) => s['modality'])]
-      : [r['code']];
+    const codeElements: Json[] =
+      type === 'ImagingStudy' ? [r['procedureCode'], ...objects(r['series']).map((s) => s['modality'])] : [r['code']];
     const keys = keysOf(codeElements.flatMap((c) => codingsOf(c)));
-    const siteKeys = keysOf([
-      ...codingsOf(r['bodySite']),
-      ...objects(r['series']).flatMap((s) => codingsOf(s['bodySite'])),
-    ]);
+    const siteKeys = keysOf([...codingsOf(r['bodySite']), ...objects(r['series']).flatMap((s) => codingsOf(s['bodySite']))]);
     const conclusion = codingsOf(r['conclusionCode']);
-    const date = type === 'Procedure'
-      ? firstDate(r['performedDateTime'], periodStart(r['performedPeriod']))
-      : type === 'ServiceRequest'
-        ? firstDate(r['authoredOn'], r['occurrenceDateTime'], periodStart(r['occurrencePeriod']))
-        : type === 'DiagnosticReport'
-          ? firstDate(r['effectiveDateTime'], periodStart(r['effectivePeriod']), r['issued'])
-          : firstDate(r['started']);
+    const date =
+      type === 'Procedure'
+        ? firstDate(r['performedDateTime'], periodStart(r['performedPeriod']))
+        : type === 'ServiceRequest'
+          ? firstDate(r['authoredOn'], r['occurrenceDateTime'], periodStart(r['occurrencePeriod']))
+          : type === 'DiagnosticReport'
+            ? firstDate(r['effectiveDateTime'], periodStart(r['effectivePeriod']), r['issued'])
+            : firstDate(r['started']);
     const entry: EventEntry = {
       resourceType: type,
       ref,
@@ -348,30 +405,6 @@ export class RecordIndexer {
     return entry;
   }
 
-  private ingredientsFromKeys(keys: readonly string[]): Ingredient[] {
-    const out: Ingredient[] = [];
-    for (const key of keys) {
-      const product = this.terminology.products.get(key);
-      if (product !== undefined) {
-        for (const ing of product.ingredients) {
-          const ingKey = `${SYSTEMS.rxnorm}|${ing.code}`;
-          if (!out.some((o) => o.key === ingKey)) out.push({ ...ing, key: ingKey, ...(ing.strength ? { strength: { ...ing.strength } } : {}) });
-        }
-      } else if (this.terminology.classesOfIngredient(key).length > 0 && !out.some((o) => o.key === key)) {
-        out.push({ key, code: key.split('|')[1] ?? '', name: this.ingredientName(key) });
-      }
-    }
-    return out;
-  }
-
-  private doseFormFromKeys(keys: readonly string[]): string | undefined {
-    for (const key of keys) {
-      const product = this.terminology.products.get(key);
-      if (product !== undefined) return product.doseForm;
-    }
-    return undefined;
-  }
-
   private ingredientsFromMedication(medication: R): Ingredient[] {
     const out: Ingredient[] = [];
     for (const ing of objects(medication['ingredient'])) {
@@ -379,17 +412,9 @@ export class RecordIndexer {
       const key = keys.find((k) => this.terminology.classesOfIngredient(k).length > 0);
       if (key === undefined) continue;
       const strength = ratioStrength(ing['strength']);
-      out.push({ key, code: key.split('|')[1] ?? '', name: this.ingredientName(key), ...(strength ? { strength } : {}) });
+      out.push(this.ingredient(key.split('|')[1] ?? null, undefined, strength));
     }
     return out;
-  }
-
-  private ingredientName(key: string): string {
-    for (const set of this.terminology.classesOfIngredient(key)) {
-      const code = this.terminology.valueSet(set).codes.find((c) => codingKey(c.system, c.code) === key);
-      if (code !== undefined) return code.display.toLowerCase();
-    }
-    return key.split('|')[1] ?? key;
   }
 }
 
@@ -428,7 +453,11 @@ const RIGHT = /(^|[^a-z])right([^a-z]|$)/i;
 const LEFT = /(^|[^a-z])left([^a-z]|$)/i;
 
 /** Laterality from an ICD-10-CM code (M16.11 right, M16.12 left), a SNOMED body-site laterality, or text. */
-function lateralityOf(codes: readonly { system?: string; code?: string }[], sites: readonly { code?: string }[], siteTexts: readonly string[]): 'left' | 'right' | undefined {
+function lateralityOf(
+  codes: readonly { system?: string; code?: string }[],
+  sites: readonly { code?: string }[],
+  siteTexts: readonly string[],
+): 'left' | 'right' | undefined {
   for (const c of codes) {
     if (c.system === SYSTEMS.icd10cm && c.code !== undefined) {
       // ICD-10-CM M16/M25.55x/M70.6x/M70.7x/M76.0x/S73/S76: a final 1 is right and 2 is left in the hip codes we use.

@@ -44,9 +44,13 @@ export interface ObservationEntry {
   instrument?: PromInstrument;
 }
 
-export interface Ingredient extends ProductIngredient {
-  /** `rxnorm|code` of the ingredient. */
+export interface Ingredient {
+  /** `rxnorm|code` of the ingredient, or `name|<name>` when its code is not known. */
   key: string;
+  name: string;
+  strength?: ProductIngredient['strength'];
+  /** Medication classes (value sets medication-*) of this ingredient. */
+  classes: readonly string[];
 }
 
 export interface MedicationEntry extends Coded {
@@ -61,8 +65,8 @@ export interface MedicationEntry extends Coded {
   /** Medication classes (value sets medication-*), from every ingredient. */
   classes: ReadonlySet<string>;
   doseForm?: string;
-  /** How the ingredients were found. */
-  matchedBy: 'code' | 'medication-resource' | 'text' | 'none';
+  /** How the medication was recognised. */
+  matchedBy: 'product' | 'ingredient' | 'medication-resource' | 'text' | 'none';
   reasons: Reasons;
 }
 

@@ -26,26 +26,41 @@ export function audienceOf(req: Request, publicBaseUrl: string | undefined): str
  *    are issuers, and always in production): every endpoint needs a valid JWT;
  *  - development without issuers: calls are accepted unsigned, with a loud warning at start-up.
  */
-export async function buildAuthentication(config: ServiceConfig, log: Logger, override?: Authenticator, jwksFetch?: JwksFetch): Promise<Authentication> {
+export async function buildAuthentication(
+  config: ServiceConfig,
+  log: Logger,
+  override?: Authenticator,
+  jwksFetch?: JwksFetch,
+): Promise<Authentication> {
   const issuers: TrustedIssuer[] = [];
   if (config.auth.trustedIssuersFile !== undefined) issuers.push(...readTrustedIssuers(config.auth.trustedIssuersFile));
   if (config.auth.sandboxPreset) {
     if (config.mode === 'production') throw new Error('the CDS Hooks sandbox preset is refused in production');
     for (const preset of sandboxPreset()) if (!issuers.some((i) => i.iss === preset.iss)) issuers.push(preset);
-    log.warn('CDS Hooks sandbox preset is ON: JWTs signed with the sandbox\'s public key are trusted. Never use this with real patient data.');
+    log.warn(
+      "CDS Hooks sandbox preset is ON: JWTs signed with the sandbox's public key are trusted. Never use this with real patient data.",
+    );
   }
   if (config.mode === 'production' && issuers.length === 0) throw new Error('production needs at least one trusted issuer');
 
-  const authenticator: Authenticator | undefined = override ?? (issuers.length > 0
-    ? new JwtAuthenticator({
-        issuers,
-        jwks: new JwksCache({ minRefreshMs: config.auth.jwksRefreshIntervalMs, maxAgeMs: 3600_000, timeoutMs: config.auth.jwksTimeoutMs, ...(jwksFetch ? { fetch: jwksFetch } : {}) }),
-        clockSkewSeconds: config.auth.clockSkewSeconds,
-        maxLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
-      })
-    : undefined);
+  const authenticator: Authenticator | undefined =
+    override ??
+    (issuers.length > 0
+      ? new JwtAuthenticator({
+          issuers,
+          jwks: new JwksCache({
+            minRefreshMs: config.auth.jwksRefreshIntervalMs,
+            maxAgeMs: 3600_000,
+            timeoutMs: config.auth.jwksTimeoutMs,
+            ...(jwksFetch ? { fetch: jwksFetch } : {}),
+          }),
+          clockSkewSeconds: config.auth.clockSkewSeconds,
+          maxLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
+        })
+      : undefined);
   const required = config.auth.required;
-  if (required && authenticator === undefined) throw new Error('AUTH_REQUIRED is on but no trusted issuer is configured (TRUSTED_ISSUERS_FILE or CDS_SANDBOX_PRESET)');
+  if (required && authenticator === undefined)
+    throw new Error('AUTH_REQUIRED is on but no trusted issuer is configured (TRUSTED_ISSUERS_FILE or CDS_SANDBOX_PRESET)');
   if (!required) {
     log.warn(
       '!!! AUTHENTICATION IS OFF: calls without a JWT are accepted and fhirServer is limited to ALLOWED_FHIR_SERVERS (default: this machine). ' +
@@ -70,7 +85,13 @@ export async function buildAuthentication(config: ServiceConfig, log: Logger, ov
         const wait = caller.issuer !== undefined ? perIssuer.take(caller.issuer) : 0;
         if (wait > 0) {
           req.log.warn({ limit: 'issuer' }, 'rate limited');
-          next(new HttpError(429, { code: 'throttled', diagnostics: 'too many requests for this client; retry later' }, { 'Retry-After': String(wait) }));
+          next(
+            new HttpError(
+              429,
+              { code: 'throttled', diagnostics: 'too many requests for this client; retry later' },
+              { 'Retry-After': String(wait) },
+            ),
+          );
           return;
         }
         next();

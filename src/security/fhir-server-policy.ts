@@ -12,7 +12,13 @@ import type { Caller } from './types.js';
  * cannot be used to slip past this check.
  */
 
-const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'metadata.azure.com', 'instance-data', 'instance-data.ec2.internal']);
+const METADATA_HOSTS = new Set([
+  'metadata.google.internal',
+  'metadata',
+  'metadata.azure.com',
+  'instance-data',
+  'instance-data.ec2.internal',
+]);
 
 /** Link-local and metadata addresses, refused in every mode. */
 export function isForbiddenAddress(address: string): boolean {
@@ -97,11 +103,16 @@ export class FhirServerPolicy {
     const url = new URL(fhirServer);
     if (url.protocol === 'http:' && !this.options.allowHttp) refuse('https is required');
     if (isForbiddenHost(url.hostname)) refuse('link-local and cloud metadata addresses are never called');
-    const allowed = caller?.authenticated === true && caller.issuer !== undefined
-      ? this.options.serversForIssuer(caller.issuer)
-      : this.options.openModeServers;
+    const allowed =
+      caller?.authenticated === true && caller.issuer !== undefined
+        ? this.options.serversForIssuer(caller.issuer)
+        : this.options.openModeServers;
     if (!allowed.some((base) => isUnder(fhirServer, base))) {
-      refuse(caller?.authenticated === true ? 'it is not on the allowlist of the calling issuer' : 'it is not on the allowlist (ALLOWED_FHIR_SERVERS)');
+      refuse(
+        caller?.authenticated === true
+          ? 'it is not on the allowlist of the calling issuer'
+          : 'it is not on the allowlist (ALLOWED_FHIR_SERVERS)',
+      );
     }
   }
 }

@@ -33,7 +33,10 @@ function isJwks(x: unknown): x is JSONWebKeySet {
 
 export function localKeySet(jwks: JSONWebKeySet): { kids: Set<string>; getKey: KeyGetter } {
   const publicOnly = { keys: jwks.keys.filter((k) => typeof (k as { d?: unknown }).d !== 'string') };
-  return { kids: new Set(publicOnly.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string')), getKey: createLocalJWKSet(publicOnly) as KeyGetter };
+  return {
+    kids: new Set(publicOnly.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string')),
+    getKey: createLocalJWKSet(publicOnly) as KeyGetter,
+  };
 }
 
 export class JwksCache {
@@ -42,7 +45,13 @@ export class JwksCache {
   private readonly lastAttempt = new Map<string, number>();
 
   constructor(
-    private readonly options: { minRefreshMs: number; maxAgeMs: number; timeoutMs: number; fetch?: JwksFetch; now?: () => number },
+    private readonly options: {
+      minRefreshMs: number;
+      maxAgeMs: number;
+      timeoutMs: number;
+      fetch?: JwksFetch;
+      now?: () => number;
+    },
   ) {}
 
   private now(): number {

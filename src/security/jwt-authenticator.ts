@@ -37,8 +37,17 @@ export class AuthError extends HttpError {
   constructor(readonly reason: AuthFailure) {
     super(
       401,
-      { code: 'login', diagnostics: reason === 'missing' ? 'authentication required: send a JWT as Authorization: Bearer' : 'the JWT in the Authorization header was not accepted' },
-      { 'WWW-Authenticate': reason === 'missing' ? 'Bearer realm="hip-pain-cds"' : 'Bearer realm="hip-pain-cds", error="invalid_token"' },
+      {
+        code: 'login',
+        diagnostics:
+          reason === 'missing'
+            ? 'authentication required: send a JWT as Authorization: Bearer'
+            : 'the JWT in the Authorization header was not accepted',
+      },
+      {
+        'WWW-Authenticate':
+          reason === 'missing' ? 'Bearer realm="hip-pain-cds"' : 'Bearer realm="hip-pain-cds", error="invalid_token"',
+      },
     );
   }
 }
@@ -146,7 +155,8 @@ export class JwtAuthenticator implements Authenticator {
     if (!auds.some((a) => typeof a === 'string' && normaliseUrl(a) === expected)) throw new AuthError('wrong-aud');
 
     const tenant = typeof payload['tenant'] === 'string' ? payload['tenant'] : undefined;
-    if (issuer.tenants !== undefined && (tenant === undefined || !issuer.tenants.includes(tenant))) throw new AuthError('tenant-not-allowed');
+    if (issuer.tenants !== undefined && (tenant === undefined || !issuer.tenants.includes(tenant)))
+      throw new AuthError('tenant-not-allowed');
 
     if (typeof payload.jti !== 'string' || payload.jti === '') throw new AuthError('missing-claim');
     if (!this.replay.add(`${issuer.iss}|${payload.jti}`, (exp + skew) * 1000)) throw new AuthError('replayed-jti');

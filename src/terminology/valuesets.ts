@@ -13,6 +13,9 @@ export interface ValueSetCode {
   code: string;
   display: string;
   source: string;
+  /** RxNorm term type (IN, SCD, SBD). */
+  tty?: string;
+  note?: string;
   /** Medication ingredient classes: lower-case names matched in uncoded medication text. */
   names?: string[];
   /** PROMs: which instrument the code measures, which way is better, and its scale. */
@@ -31,10 +34,13 @@ export interface ValueSet {
   title: string;
   purpose: string;
   codes: ValueSetCode[];
+  /** Medication classes without a verifiable code: names matched in uncoded medication text. */
+  fallbackNames?: string[];
 }
 
 export interface ProductIngredient {
-  code: string;
+  /** RxNorm ingredient code; null where it could not be verified (the name is still given). */
+  code: string | null;
   name: string;
   strength?: { value: number; unit: string; per?: { value: number; unit: string } };
 }
@@ -45,6 +51,12 @@ export interface Product {
   display: string;
   doseForm: 'tablet' | 'capsule' | 'solution' | 'suspension' | 'injection' | 'other';
   ingredients: ProductIngredient[];
+  /**
+   * The medication-* classes of the product, decided with its route: a topical NSAID or an inhaled
+   * corticosteroid is in none. Authoritative over the classes of its ingredients.
+   */
+  classes?: string[];
+  route?: string;
   source: string;
 }
 
@@ -63,7 +75,9 @@ const codeSchema = {
     code: { type: 'string', minLength: 1 },
     display: { type: 'string', minLength: 1 },
     source: { type: 'string', minLength: 3 },
-    names: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9 \\-/]*$' } },
+    names: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9 \\-/.#]*$' } },
+    tty: { type: 'string' },
+    note: { type: 'string' },
     instrument: { type: 'string' },
     direction: { enum: ['higher-is-better', 'lower-is-better'] },
     scale: { enum: ['0-10', '0-100'] },
@@ -78,7 +92,8 @@ const valueSetSchema = {
     id: { type: 'string', pattern: '^[a-z0-9-]+$' },
     title: { type: 'string' },
     purpose: { type: 'string' },
-    codes: { type: 'array', minItems: 1, items: codeSchema },
+    codes: { type: 'array', items: codeSchema },
+    fallbackNames: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9 \\-/.#]*$' } },
   },
 } as const;
 
@@ -110,8 +125,14 @@ const productsSchema = {
           ingredients: {
             type: 'array',
             minItems: 1,
-            items: { type: 'object', required: ['code', 'name'], properties: { code: { type: 'string' }, name: { type: 'string' }, strength } },
+            items: {
+              type: 'object',
+              required: ['code', 'name'],
+              properties: { code: { type: ['string', 'null'] }, name: { type: 'string' }, strength },
+            },
           },
+          classes: { type: 'array', items: { type: 'string', pattern: '^medication-' } },
+          route: { type: 'string' },
           source: { type: 'string', minLength: 3 },
         },
       },
@@ -131,8 +152,8 @@ export class Terminology {
   private readonly prom = new Map<string, PromInstrument>();
   /** ingredient key -> medication class value sets */
   private readonly ingredientClasses = new Map<string, string[]>();
-  /** name -> ingredient key, for uncoded text */
-  private readonly ingredientNames = new Map<string, string>();
+  /** lower-case name -> what it names, for uncoded text: an ingredient key, or only a class */
+  private readonly ingredientNames = new Map<string, { key?: string; classes: string[] }>();
   private readonly namePattern: RegExp | undefined;
 
   constructor(valueSets: readonly ValueSet[], products: readonly Product[]) {
@@ -159,11 +180,13 @@ export class Terminology {
           const classes = this.ingredientClasses.get(key) ?? [];
           if (!classes.includes(vs.id)) classes.push(vs.id);
           this.ingredientClasses.set(key, classes);
-          for (const name of [c.display.toLowerCase(), ...(c.names ?? [])]) {
-            if (!this.ingredientNames.has(name)) this.ingredientNames.set(name, key);
+          // Ingredient (IN) names name the ingredient; product displays are not names to look for in text.
+          if (c.tty === undefined || c.tty === 'IN') {
+            for (const name of [c.display.toLowerCase(), ...(c.names ?? [])]) this.addName(name, { key, classes: [vs.id] });
           }
         }
       }
+      if (isMedicationClass) for (const name of vs.fallbackNames ?? []) this.addName(name, { classes: [vs.id] });
     }
     for (const p of products) {
       const key = codingKey(p.system, p.code);
@@ -172,6 +195,13 @@ export class Terminology {
     }
     const names = [...this.ingredientNames.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
     this.namePattern = names.length > 0 ? new RegExp(`(?<![a-z])(${names.join('|')})(?![a-z])`, 'gi') : undefined;
+  }
+
+  private addName(name: string, named: { key?: string; classes: string[] }): void {
+    const n = name.toLowerCase();
+    const existing = this.ingredientNames.get(n);
+    if (existing === undefined) this.ingredientNames.set(n, { ...named, classes: [...named.classes] });
+    else for (const c of named.classes) if (!existing.classes.includes(c)) existing.classes.push(c);
   }
 
   /** The value sets one coding key belongs to. */
@@ -215,15 +245,31 @@ export class Terminology {
     return this.ingredientClasses.get(key) ?? EMPTY;
   }
 
-  /** Ingredient keys named in free text ("ibuprofen 600 mg tab"), for medications without a usable code. */
-  ingredientsInText(text: string): string[] {
-    if (this.namePattern === undefined) return [];
-    const found = new Set<string>();
-    for (const m of text.matchAll(this.namePattern)) {
-      const key = this.ingredientNames.get((m[1] ?? '').toLowerCase());
-      if (key !== undefined) found.add(key);
+  /**
+   * What free text names ("ibuprofen 600 mg tab", "Synvisc-One intra-articular"), for medications without a
+   * usable code: ingredient keys, and classes named without an ingredient code.
+   */
+  medicationsInText(text: string): { keys: string[]; classes: string[] } {
+    const keys = new Set<string>();
+    const classes = new Set<string>();
+    if (this.namePattern !== undefined) {
+      for (const m of text.matchAll(this.namePattern)) {
+        const named = this.ingredientNames.get((m[1] ?? '').toLowerCase());
+        if (named === undefined) continue;
+        if (named.key !== undefined) keys.add(named.key);
+        for (const c of named.classes) classes.add(c);
+      }
     }
-    return [...found];
+    return { keys: [...keys], classes: [...classes] };
+  }
+
+  /** The display of an ingredient (lower case), from its medication class value set. */
+  ingredientName(key: string): string | undefined {
+    for (const set of this.classesOfIngredient(key)) {
+      const code = this.valueSet(set).codes.find((c) => codingKey(c.system, c.code) === key);
+      if (code !== undefined) return code.display.toLowerCase();
+    }
+    return undefined;
   }
 
   /** `system|code,system|code` for a prefetch template's code filter. */

@@ -23,20 +23,23 @@ export interface Answer<T = unknown> {
 
 export function checkCards(body: unknown): asserts body is CdsResponse {
   const issues = validator.responseIssues(body as CdsResponse);
-  if (issues.length > 0) throw new Error(`invalid CDS response: ${JSON.stringify(issues)}\n${JSON.stringify(body, null, 1).slice(0, 3000)}`);
+  if (issues.length > 0)
+    throw new Error(`invalid CDS response: ${JSON.stringify(issues)}\n${JSON.stringify(body, null, 1).slice(0, 3000)}`);
   const cards = (body as CdsResponse).cards;
   const uuids = new Set<string>();
   const topics = new Set<string>();
   for (const card of cards) {
     const topic = card.source.topic;
-    if (topic?.system !== TOPIC_SYSTEM || !(ALL_TOPICS as readonly string[]).includes(topic.code ?? '')) throw new Error(`card with unknown topic ${JSON.stringify(topic)}`);
+    if (topic?.system !== TOPIC_SYSTEM || !(ALL_TOPICS as readonly string[]).includes(topic.code ?? ''))
+      throw new Error(`card with unknown topic ${JSON.stringify(topic)}`);
     if (topics.has(topic.code as string)) throw new Error(`two cards for topic ${topic.code}`);
     topics.add(topic.code as string);
     for (const id of [card.uuid, ...(card.suggestions ?? []).map((s) => s.uuid)]) {
       if (uuids.has(id)) throw new Error(`uuid ${id} used twice`);
       uuids.add(id);
     }
-    if (card.indicator !== 'info' && (card.overrideReasons ?? []).length === 0) throw new Error(`${topic.code}: a ${card.indicator} card needs overrideReasons`);
+    if (card.indicator !== 'info' && (card.overrideReasons ?? []).length === 0)
+      throw new Error(`${topic.code}: a ${card.indicator} card needs overrideReasons`);
   }
 }
 
@@ -47,7 +50,12 @@ function checkOperationOutcome(status: number, body: unknown, contentType: strin
     throw new Error(`${status} answered without an OperationOutcome: ${JSON.stringify(body).slice(0, 500)}`);
   }
   for (const i of oo.issue) {
-    if (typeof i.severity !== 'string' || typeof i.code !== 'string' || typeof i.diagnostics !== 'string' || i.diagnostics === '') {
+    if (
+      typeof i.severity !== 'string' ||
+      typeof i.code !== 'string' ||
+      typeof i.diagnostics !== 'string' ||
+      i.diagnostics === ''
+    ) {
       throw new Error(`OperationOutcome issue lacks severity, code or diagnostics: ${JSON.stringify(i)}`);
     }
     if (/\bat\s+\S+\s+\(.*:\d+:\d+\)/.test(i.diagnostics)) throw new Error(`stack trace in an error answer: ${i.diagnostics}`);
@@ -73,13 +81,21 @@ export function cds(app: Express) {
     },
     async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
       const req = request(app).post(path).set(headers);
-      const res = typeof body === 'string' ? await req.set('content-type', headers['content-type'] ?? 'application/json').send(body) : await req.send(body as object);
+      const res =
+        typeof body === 'string'
+          ? await req.set('content-type', headers['content-type'] ?? 'application/json').send(body)
+          : await req.send(body as object);
       return check(path, res);
     },
     async hook(serviceId: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer<CdsResponse>> {
       return (await this.post(`/cds-services/${serviceId}`, body, headers)) as Answer<CdsResponse>;
     },
-    async raw(method: 'get' | 'post' | 'put' | 'delete' | 'options' | 'patch', path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
+    async raw(
+      method: 'get' | 'post' | 'put' | 'delete' | 'options' | 'patch',
+      path: string,
+      headers: Record<string, string> = {},
+      body?: string,
+    ): Promise<Answer> {
       let req = request(app)[method](path).set(headers);
       if (body !== undefined) req = req.send(body);
       return check(path, await req);

@@ -26,50 +26,55 @@ interface Assessment {
   unknown: { order: MedicationEntry; reason: string }[];
 }
 
-function assess({ facts, judged, drafts, config, classesOfIngredient }: RuleInput): Assessment {
-    const none: Assessment = { finding: null, unknown: [] };
-    if (!facts.adultAlive) return none;
-    const isApap = (o: MedicationEntry): boolean => o.classes.has(VS.acetaminophen);
-    const judgedApap = judged.filter((o): o is MedicationEntry => isMedication(o) && isApap(o));
-    if (judgedApap.length === 0) return none;
+function assess({ facts, judged, drafts, config }: RuleInput): Assessment {
+  const none: Assessment = { finding: null, unknown: [] };
+  if (!facts.adultAlive) return none;
+  const isApap = (o: MedicationEntry): boolean => o.classes.has(VS.acetaminophen);
+  const judgedApap = judged.filter((o): o is MedicationEntry => isMedication(o) && isApap(o));
+  if (judgedApap.length === 0) return none;
 
-    const draftRefs = new Set(drafts.map((d) => d.ref));
-    const judgedRefs = new Set(judgedApap.map((d) => d.ref));
-    const otherDrafts = drafts.filter((o): o is MedicationEntry => isMedication(o) && isApap(o) && !judgedRefs.has(o.ref));
-    // A re-signed order is in draftOrders and on record under the same id: count it once, as the draft.
-    const currentOrders = facts.current.acetaminophen.filter((m) => !draftRefs.has(m.ref));
+  const draftRefs = new Set(drafts.map((d) => d.ref));
+  const judgedRefs = new Set(judgedApap.map((d) => d.ref));
+  const otherDrafts = drafts.filter((o): o is MedicationEntry => isMedication(o) && isApap(o) && !judgedRefs.has(o.ref));
+  // A re-signed order is in draftOrders and on record under the same id: count it once, as the draft.
+  const currentOrders = facts.current.acetaminophen.filter((m) => !draftRefs.has(m.ref));
 
-    const lines: DoseLine[] = [];
-    const unknown: { order: MedicationEntry; reason: string }[] = [];
-    for (const [order, isJudged] of [
-      ...judgedApap.map((o) => [o, true] as const),
-      ...otherDrafts.map((o) => [o, false] as const),
-      ...currentOrders.map((o) => [o, false] as const),
-    ]) {
-      const dose = dailyMaximum(order, VS.acetaminophen, classesOfIngredient);
-      if (dose.ok) lines.push({ order, mg: dose.mg, explanation: dose.explanation, judged: isJudged });
-      else unknown.push({ order, reason: dose.reason });
-    }
-    const totalMg = lines.reduce((s, l) => s + l.mg, 0);
-    const limitMg = facts.acetaminophenMaxDailyMg;
-    // Unknown doses can only add to the total: a known total above the limit is enough; below it, say nothing.
-    if (totalMg <= limitMg || !lines.some((l) => l.judged)) return { finding: null, unknown };
+  const lines: DoseLine[] = [];
+  const unknown: { order: MedicationEntry; reason: string }[] = [];
+  for (const [order, isJudged] of [
+    ...judgedApap.map((o) => [o, true] as const),
+    ...otherDrafts.map((o) => [o, false] as const),
+    ...currentOrders.map((o) => [o, false] as const),
+  ]) {
+    const dose = dailyMaximum(order, VS.acetaminophen);
+    if (dose.ok) lines.push({ order, mg: dose.mg, explanation: dose.explanation, judged: isJudged });
+    else unknown.push({ order, reason: dose.reason });
+  }
+  const totalMg = lines.reduce((s, l) => s + l.mg, 0);
+  const limitMg = facts.acetaminophenMaxDailyMg;
+  // Unknown doses can only add to the total: a known total above the limit is enough; below it, say nothing.
+  if (totalMg <= limitMg || !lines.some((l) => l.judged)) return { finding: null, unknown };
 
-    const otherMg = lines.filter((l) => !l.judged).reduce((s, l) => s + l.mg, 0);
-    const remainingMg = Math.max(0, limitMg - otherMg);
-    const regimen = config.acetaminophen.regimens.find((r) => (r.doseMg * 24) / r.everyHours <= remainingMg);
-    const offending = lines.filter((l) => l.judged).map((l) => l.order);
-    const suggestion = regimen !== undefined && offending.length === 1
-      ? { id: 'safe-schedule', orders: offending, values: { regimen: { ...regimen, dailyMg: (regimen.doseMg * 24) / regimen.everyHours, maxDailyMg: remainingMg } } }
+  const otherMg = lines.filter((l) => !l.judged).reduce((s, l) => s + l.mg, 0);
+  const remainingMg = Math.max(0, limitMg - otherMg);
+  const regimen = config.acetaminophen.regimens.find((r) => (r.doseMg * 24) / r.everyHours <= remainingMg);
+  const offending = lines.filter((l) => l.judged).map((l) => l.order);
+  const suggestion =
+    regimen !== undefined && offending.length === 1
+      ? {
+          id: 'safe-schedule',
+          orders: offending,
+          values: { regimen: { ...regimen, dailyMg: (regimen.doseMg * 24) / regimen.everyHours, maxDailyMg: remainingMg } },
+        }
       : { id: 'remove-order', orders: offending };
-    return {
-      finding: {
-        topic: 'acetaminophen-max-dose',
-        evidence: { lines, totalMg, limitMg, totalG: totalMg / 1000, limitG: limitMg / 1000, unknown,  },
-        suggestions: [suggestion],
-      },
-      unknown,
-    };
+  return {
+    finding: {
+      topic: 'acetaminophen-max-dose',
+      evidence: { lines, totalMg, limitMg, totalG: totalMg / 1000, limitG: limitMg / 1000, unknown },
+      suggestions: [suggestion],
+    },
+    unknown,
+  };
 }
 
 export const acetaminophenMaxDose: Rule = {
@@ -79,6 +84,8 @@ export const acetaminophenMaxDose: Rule = {
   undecided(input) {
     const { finding, unknown } = assess(input);
     if (finding !== null) return [];
-    return unknown.map((u) => `acetaminophen daily dose not computable (${u.order.draft ? 'draft order' : 'current order'}): ${u.reason}`);
+    return unknown.map(
+      (u) => `acetaminophen daily dose not computable (${u.order.draft ? 'draft order' : 'current order'}): ${u.reason}`,
+    );
   },
 };

@@ -19,7 +19,12 @@ export const addAcetaminophen: Rule = {
     return {
       topic: 'add-acetaminophen',
       evidence: {},
-      suggestions: [{ id: 'order-acetaminophen', values: { regimen: { ...regimen, dailyMg: (regimen.doseMg * 24) / regimen.everyHours, maxDailyMg } } }],
+      suggestions: [
+        {
+          id: 'order-acetaminophen',
+          values: { regimen: { ...regimen, dailyMg: (regimen.doseMg * 24) / regimen.everyHours, maxDailyMg } },
+        },
+      ],
     };
   },
 };

@@ -13,7 +13,9 @@ export const avoidHyaluronicAcid: Rule = {
   hooks: 'order',
   evaluate({ facts, judged }) {
     if (facts.excluded !== undefined || facts.hipConditions.length === 0) return null;
-    const orders = judged.filter((o) => (isMedication(o) ? o.classes.has(VS.hyaluronicAcid) : o.sets.has(VS.hyaluronicAcidInjection)));
+    const orders = judged.filter((o) =>
+      isMedication(o) ? o.classes.has(VS.hyaluronicAcid) : o.sets.has(VS.hyaluronicAcidInjection),
+    );
     if (orders.length === 0) return null;
     const offerInjection = facts.hipOsteoarthritis.length > 0 && facts.recentHipInjections.length === 0;
     return {

@@ -29,7 +29,9 @@ export const avoidOpioids: Rule = {
   hooks: 'order',
   evaluate({ facts, judged, config }) {
     if (facts.excluded !== undefined || facts.hipConditions.length === 0 || facts.current.opioid.length > 0) return null;
-    const orders = judged.filter((o): o is MedicationEntry => isMedication(o) && o.classes.has(VS.opioid) && !onlyNonHipReasons(o));
+    const orders = judged.filter(
+      (o): o is MedicationEntry => isMedication(o) && o.classes.has(VS.opioid) && !onlyNonHipReasons(o),
+    );
     if (orders.length === 0) return null;
     const { nsaid, acetaminophen, duloxetine } = facts.current;
     // The draft itself may contain acetaminophen (acetaminophen/oxycodone): that is what is being removed.
@@ -37,9 +39,14 @@ export const avoidOpioids: Rule = {
     if (acetaminophen.length === 0) {
       const maxDailyMg = facts.acetaminophenMaxDailyMg;
       const regimen = config.acetaminophen.regimens.find((r) => (r.doseMg * 24) / r.everyHours <= maxDailyMg);
-      next = regimen === undefined
-        ? { id: 'remove-opioid', orders }
-        : { id: 'replace-with-acetaminophen', orders, values: { regimen: { ...regimen, dailyMg: (regimen.doseMg * 24) / regimen.everyHours, maxDailyMg } } };
+      next =
+        regimen === undefined
+          ? { id: 'remove-opioid', orders }
+          : {
+              id: 'replace-with-acetaminophen',
+              orders,
+              values: { regimen: { ...regimen, dailyMg: (regimen.doseMg * 24) / regimen.everyHours, maxDailyMg } },
+            };
     } else if (nsaid.length > 0 && duloxetine.length === 0 && facts.duloxetineContraindications.length === 0) {
       next = { id: 'replace-with-duloxetine', orders };
     } else {

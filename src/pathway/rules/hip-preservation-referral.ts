@@ -13,6 +13,10 @@ export const hipPreservationReferral: Rule = {
   evaluate({ facts }) {
     if (facts.hipPreservationDiagnoses.length === 0 || !facts.failedConservativeCare) return null;
     if (facts.hipOsteoarthritis.length > 0 || facts.recentOrthopedicReferrals.length > 0) return null;
-    return { topic: 'hip-preservation-referral', evidence: { diagnoses: facts.hipPreservationDiagnoses }, suggestions: [{ id: 'refer-hip-preservation' }] };
+    return {
+      topic: 'hip-preservation-referral',
+      evidence: { diagnoses: facts.hipPreservationDiagnoses },
+      suggestions: [{ id: 'refer-hip-preservation' }],
+    };
   },
 };

@@ -42,4 +42,5 @@ export const RULES: readonly Rule[] = [
 ];
 
 const missing = ALL_TOPICS.filter((t) => !RULES.some((r) => r.topic === t));
-if (missing.length > 0 || RULES.length !== ALL_TOPICS.length) throw new Error(`every topic needs exactly one rule; missing: ${missing.join(', ')}`);
+if (missing.length > 0 || RULES.length !== ALL_TOPICS.length)
+  throw new Error(`every topic needs exactly one rule; missing: ${missing.join(', ')}`);

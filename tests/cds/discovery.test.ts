@@ -1,0 +1,79 @@
+import { cds } from '../helpers/cds-client.js';
+import { testService, type TestService } from '../helpers/service.js';
+
+let service: TestService;
+beforeAll(async () => {
+  service = await testService();
+});
+afterAll(() => service.close());
+
+interface Discovered {
+  services: {
+    id: string;
+    hook: string;
+    title: string;
+    description: string;
+    prefetch: Record<string, string>;
+    usageRequirements?: string;
+  }[];
+}
+
+describe('GET /cds-services (discovery)', () => {
+  test('lists the three services with title, description and prefetch', async () => {
+    const res = await cds(service.app).get('/cds-services');
+    expect(res.status).toBe(200);
+    const body = res.body as Discovered;
+    expect(body.services.map((s) => [s.id, s.hook])).toEqual([
+      ['hip-pain-order-select', 'order-select'],
+      ['hip-pain-order-sign', 'order-sign'],
+      ['hip-pain-patient-view', 'patient-view'],
+    ]);
+    for (const s of body.services) {
+      expect(s.title.length).toBeGreaterThan(5);
+      expect(s.description.length).toBeGreaterThan(20);
+      expect(Object.keys(s.prefetch).sort()).toEqual([
+        'conditions',
+        'diagnosticReports',
+        'imagingStudies',
+        'medications',
+        'observations',
+        'patient',
+        'procedures',
+        'serviceRequests',
+      ]);
+      for (const template of Object.values(s.prefetch)) {
+        // Only CDS Hooks 2.0.1 tokens remain after the value-set tokens are expanded.
+        expect(template.replace(/\{\{context\.patientId\}\}/g, '')).not.toMatch(/\{\{|\}\}/);
+        expect(template).toMatch(/^[A-Z][A-Za-z]+(\/|\?patient=)\{\{context\.patientId\}\}/);
+      }
+    }
+  });
+
+  test('asks only for the observations the pathway reads: PROMs and eGFR for patient-view, eGFR for orders', async () => {
+    const body = (await cds(service.app).get('/cds-services')).body as Discovered;
+    const codesOf = (template: string): string[] => new URLSearchParams(template.split('?')[1]).get('code')?.split(',') ?? [];
+    const expected = (ids: string[]): string[] =>
+      ids.flatMap((id) => service.terminology.valueSet(id).codes.map((c) => `${c.system}|${c.code}`)).sort();
+    const pv = body.services.find((s) => s.id === 'hip-pain-patient-view');
+    const sign = body.services.find((s) => s.id === 'hip-pain-order-sign');
+    expect(codesOf(pv?.prefetch['observations'] ?? '').sort()).toEqual(expected(['prom', 'egfr']));
+    expect(codesOf(sign?.prefetch['observations'] ?? '').sort()).toEqual(expected(['egfr']));
+    expect(codesOf(pv?.prefetch['observations'] ?? '')).toContain('http://loinc.org|72514-3');
+  });
+
+  test('medications are current ones and include their Medication resources', async () => {
+    const body = (await cds(service.app).get('/cds-services')).body as Discovered;
+    for (const s of body.services) {
+      expect(s.prefetch['medications']).toBe(
+        'MedicationRequest?patient={{context.patientId}}&status=active,on-hold&_include=MedicationRequest:medication',
+      );
+      expect(s.prefetch['patient']).toBe('Patient/{{context.patientId}}');
+    }
+  });
+
+  test('only GET is allowed on discovery', async () => {
+    const res = await cds(service.app).raw('delete', '/cds-services');
+    expect(res.status).toBe(405);
+    expect(res.headers['allow']).toBe('GET');
+  });
+});
