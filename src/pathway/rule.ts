@@ -38,6 +38,8 @@ export interface RuleInput {
 export interface Rule {
   topic: TopicCode;
   hooks: 'patient-view' | 'order';
+  /** In words, for clinicians and docs/pathway.md: when the card fires, when it must not, what it suggests. */
+  about: { fires: string; notWhen?: string; suggestion?: string };
   evaluate(input: RuleInput): Finding | null;
   /**
    * Why the rule could not decide, for the log (never for a card), e.g. an acetaminophen dose that cannot be

@@ -50,6 +50,13 @@ const MEDICATION_CURRENT = new Set(['active', 'on-hold']);
 
 type R = Record<string, Json>;
 
+const VS_SYSTEMIC_CORTICOSTEROID = 'medication-systemic-corticosteroid';
+const VS_NSAID = 'medication-nsaid';
+/** Dose forms and routes that are not systemic, as medication names and texts write them. */
+const NOT_SYSTEMIC_STEROID =
+  /\b(topical|cream|ointment|lotion|gel|foam|shampoo|patch|transdermal|inhal\w*|nasal|ophthalmic|otic|eye|ear|vaginal|rectal|enema|suppositor\w*|actuat\w*|metered)\b/i;
+const NOT_SYSTEMIC_NSAID = /\b(topical|cream|ointment|lotion|gel|patch|transdermal|ophthalmic|otic|eye|ear)\b/i;
+
 /** Finds resources by the ways references are written: `#id`, `Type/id`, fullUrl, or an absolute URL. */
 class ReferenceResolver {
   private readonly byKey = new Map<string, R>();
@@ -329,6 +336,13 @@ export class RecordIndexer {
       if (ingredients.length > 0 || named.classes.length > 0) matchedBy = 'text';
     }
     if (matchedBy !== 'product') for (const ing of ingredients) for (const c of ing.classes) classes.add(c);
+    if (matchedBy === 'text' || matchedBy === 'ingredient' || matchedBy === 'medication-resource') {
+      // Without a product code the route comes from the words: a hydrocortisone cream is not a systemic
+      // corticosteroid and a diclofenac gel is not a hip NSAID (the products file decides this by route).
+      const words = texts.join(' ');
+      if (NOT_SYSTEMIC_STEROID.test(words)) classes.delete(VS_SYSTEMIC_CORTICOSTEROID);
+      if (NOT_SYSTEMIC_NSAID.test(words)) classes.delete(VS_NSAID);
+    }
     if (medication !== undefined) doseForm ??= formFromMedication(medication);
 
     const status = str(r['status']) ?? 'unknown';
@@ -458,7 +472,9 @@ function lateralityOf(
   sites: readonly { code?: string }[],
   siteTexts: readonly string[],
 ): 'left' | 'right' | undefined {
-  for (const c of codes) {
+  for (const coding of codes) {
+    const key = codingKey(coding.system, coding.code);
+    const c = key === undefined ? coding : { system: key.slice(0, key.indexOf('|')), code: key.slice(key.indexOf('|') + 1) };
     if (c.system === SYSTEMS.icd10cm && c.code !== undefined) {
       // ICD-10-CM M16/M25.55x/M70.6x/M70.7x/M76.0x/S73/S76: a final 1 is right and 2 is left in the hip codes we use.
       const last = c.code.replace(/[A-Z]$/i, '').slice(-1);

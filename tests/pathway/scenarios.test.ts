@@ -20,6 +20,24 @@ const names = scenarioNames();
 
 test('there are scenarios for every hook', () => {
   expect(names.length).toBeGreaterThanOrEqual(40);
+  expect(new Set(names.map((n) => loadScenario(n, new Date()).hook))).toEqual(
+    new Set(['patient-view', 'order-select', 'order-sign']),
+  );
+});
+
+test('every record resource has a valid FHIR id, unique across scenarios (they share one FHIR server in the demo)', () => {
+  const seen = new Map<string, string>();
+  const problems: string[] = [];
+  for (const name of names) {
+    const s = loadScenario(name, new Date());
+    for (const r of [s.patient, ...s.resources]) {
+      const key = `${r.resourceType}/${r.id ?? ''}`;
+      if (!/^[A-Za-z0-9\-.]{1,64}$/.test(r.id ?? '')) problems.push(`${name}: ${key} is not a FHIR id`);
+      if (seen.has(key)) problems.push(`${name}: ${key} also in ${seen.get(key) ?? ''}`);
+      seen.set(key, name);
+    }
+  }
+  expect(problems).toEqual([]);
 });
 
 describe.each(names)('%s', (name) => {

@@ -10,17 +10,7 @@ export interface DoseLine {
   judged: boolean;
 }
 
-/**
- * acetaminophen-max-dose [critical] — order-select / order-sign, PATHWAY §3.
- * Fires: an acetaminophen-containing order is being placed and the daily maximums of it, the other acetaminophen
- * drafts of this call and the current acetaminophen orders add up to more than 4 g (2 g with chronic liver disease
- * or cirrhosis).
- * Not when: a needed dose cannot be computed and the known doses stay within the limit (the log says why; no card
- * rests on a guess); the patient is a child (weight-based dosing is not modelled) or deceased.
- * Suggestion: update the judged draft to the largest configured schedule that fits what is left of the limit, or
- * remove it when nothing fits.
- * Source: "Add scheduled acetaminophen up to 4 grams daily (1000 mg every 6-8 hours)" (seed 000).
- */
+/** acetaminophen-max-dose [critical] — order-select / order-sign, PATHWAY §3. The card: cards/acetaminophen-max-dose.yaml. */
 interface Assessment {
   finding: Finding | null;
   unknown: { order: MedicationEntry; reason: string }[];
@@ -80,6 +70,14 @@ function assess({ facts, judged, drafts, config }: RuleInput): Assessment {
 export const acetaminophenMaxDose: Rule = {
   topic: 'acetaminophen-max-dose',
   hooks: 'order',
+  about: {
+    fires:
+      'an acetaminophen-containing order is being placed and the daily maximums of it, the other acetaminophen drafts of this call and the current acetaminophen orders add up to more than 4 g (2 g with chronic liver disease or cirrhosis). Daily maximum from doseAndRate (mg, g, or tablets/capsules/mL times the product strength) and timing (frequency/period, timeOfDay/when, timing code), capped by maxDosePerPeriod.',
+    notWhen:
+      'a needed dose cannot be computed and the known doses stay within the limit (the log says why; no card rests on a guess); the patient is a child (weight-based dosing is not modelled) or deceased.',
+    suggestion:
+      'update the judged draft to the largest configured schedule that fits what is left of the limit, or remove it when nothing fits.',
+  },
   evaluate: (input) => assess(input).finding,
   undecided(input) {
     const { finding, unknown } = assess(input);

@@ -1,17 +1,15 @@
 import { isMedication, type Rule } from '../rule.js';
 import { VS } from '../value-set-ids.js';
 
-/**
- * avoid-arthroscopy-in-oa [warning] — order-select / order-sign, PATHWAY §3.
- * Fires: a hip arthroscopy order for a patient with (active) hip OA.
- * Not when: FAI or labral tear without OA (the rule needs OA); the patient is excluded.
- * Suggestion: remove it; offer the orthopaedic referral when none was made in the last 12 months.
- * Source: "Arthroscopy is consistently recommended against in higher-quality guidelines" for hip and knee OA
- * (seed 001).
- */
+/** avoid-arthroscopy-in-oa [warning] — order-select / order-sign, PATHWAY §3. The card: cards/avoid-arthroscopy-in-oa.yaml. */
 export const avoidArthroscopyInOa: Rule = {
   topic: 'avoid-arthroscopy-in-oa',
   hooks: 'order',
+  about: {
+    fires: 'a hip arthroscopy order for a patient with (active) hip OA.',
+    notWhen: 'FAI or labral tear without OA (the rule needs OA); the patient is excluded.',
+    suggestion: 'remove it; offer the orthopaedic referral when none was made in the last 12 months.',
+  },
   evaluate({ facts, judged }) {
     if (facts.excluded !== undefined || facts.hipOsteoarthritis.length === 0) return null;
     const orders = judged.filter((o) => !isMedication(o) && o.sets.has(VS.hipArthroscopy));

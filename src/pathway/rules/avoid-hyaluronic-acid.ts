@@ -1,16 +1,15 @@
 import { isMedication, type Rule } from '../rule.js';
 import { VS } from '../value-set-ids.js';
 
-/**
- * avoid-hyaluronic-acid [warning] — order-select / order-sign, PATHWAY §3.
- * Fires: an intra-articular hyaluronic acid order (drug or procedure) for a patient with a hip condition.
- * Not when: the patient is excluded (paediatric, deceased, active hip fracture).
- * Suggestion: remove it; for hip OA, replace it with the image-guided intra-articular corticosteroid injection.
- * Source: "Do not offer intra-articular hyaluronic acid due to insufficient evidence for hip pain" (seed 000).
- */
+/** avoid-hyaluronic-acid [warning] — order-select / order-sign, PATHWAY §3. The card: cards/avoid-hyaluronic-acid.yaml. */
 export const avoidHyaluronicAcid: Rule = {
   topic: 'avoid-hyaluronic-acid',
   hooks: 'order',
+  about: {
+    fires: 'an intra-articular hyaluronic acid order (drug or procedure) for a patient with a hip condition.',
+    notWhen: 'the patient is excluded (paediatric, deceased, active hip fracture).',
+    suggestion: 'remove it; for hip OA, replace it with the image-guided intra-articular corticosteroid injection.',
+  },
   evaluate({ facts, judged }) {
     if (facts.excluded !== undefined || facts.hipConditions.length === 0) return null;
     const orders = judged.filter((o) =>

@@ -14,19 +14,18 @@ export function onlyNonHipReasons(order: MedicationEntry): boolean {
   return !reasons.conditions.some((c) => inAny(c.sets, HIP_CONDITION_SETS));
 }
 
-/**
- * avoid-opioids [warning] — order-select / order-sign, PATHWAY §3.
- * Fires: an opioid (tramadol, codeine and combination products included) is being started for a patient with a
- * hip condition and no current opioid.
- * Not when: the order's reasonCode/reasonReference names only conditions outside the hip set; the patient is
- * excluded (paediatric, deceased, active hip fracture).
- * Suggestion: remove the draft, and offer the next non-opioid step: acetaminophen, or duloxetine when an NSAID and
- * acetaminophen are both current (and duloxetine is not contraindicated or already taken).
- * Source: "Do not initiate opioids (including tramadol) for hip pain due to poor risk-benefit ratio" (seed 000).
- */
+/** avoid-opioids [warning] — order-select / order-sign, PATHWAY §3. The card: cards/avoid-opioids.yaml. */
 export const avoidOpioids: Rule = {
   topic: 'avoid-opioids',
   hooks: 'order',
+  about: {
+    fires:
+      'an opioid (tramadol, codeine and combination products included) is being started for a patient with a hip condition and no current opioid.',
+    notWhen:
+      "the order's reasonCode/reasonReference names only conditions outside the hip set; the patient is excluded (paediatric, deceased, active hip fracture).",
+    suggestion:
+      'remove the draft, and offer the next non-opioid step: acetaminophen, or duloxetine when an NSAID and acetaminophen are both current (and duloxetine is not contraindicated or already taken).',
+  },
   evaluate({ facts, judged, config }) {
     if (facts.excluded !== undefined || facts.hipConditions.length === 0 || facts.current.opioid.length > 0) return null;
     const orders = judged.filter(

@@ -1,16 +1,14 @@
 import { weeksBefore } from '../time.js';
 import type { Rule } from '../rule.js';
 
-/**
- * intra-articular-corticosteroid [info] — PATHWAY §3.
- * Fires: hip OA, persistent hip pain while on a current NSAID or acetaminophen started >= 6 weeks ago.
- * Not when: a hip joint injection was done or ordered in the last 3 months.
- * Source: "Consider intra-articular corticosteroid injection under ultrasound or fluoroscopic guidance if oral
- * medications provide inadequate relief" (seed 000, "If Radiographs Confirm Osteoarthritis").
- */
+/** intra-articular-corticosteroid [info] — PATHWAY §3. The card: cards/intra-articular-corticosteroid.yaml. */
 export const intraArticularCorticosteroid: Rule = {
   topic: 'intra-articular-corticosteroid',
   hooks: 'patient-view',
+  about: {
+    fires: 'hip OA, persistent hip pain while on a current NSAID or acetaminophen started >= 6 weeks ago.',
+    notWhen: 'a hip joint injection was done or ordered in the last 3 months.',
+  },
   evaluate({ facts, config }) {
     if (facts.hipOsteoarthritis.length === 0 || !facts.persistentHipPain) return null;
     if (facts.recentHipInjections.length > 0) return null;

@@ -1,15 +1,13 @@
 import type { Rule } from '../rule.js';
 
-/**
- * mri-without-contrast [info] — PATHWAY §3.
- * Fires: persistent hip pain and a negative or equivocal hip/pelvis radiograph report on record.
- * Not when: advanced imaging is on record; a structural diagnosis is established.
- * Source: "If radiographs are negative, equivocal, or nondiagnostic ... MRI hip without IV contrast is the next
- * appropriate study" (seed 000).
- */
+/** mri-without-contrast [info] — PATHWAY §3. The card: cards/mri-without-contrast.yaml. */
 export const mriWithoutContrast: Rule = {
   topic: 'mri-without-contrast',
   hooks: 'patient-view',
+  about: {
+    fires: 'persistent hip pain and a negative or equivocal hip/pelvis radiograph report on record.',
+    notWhen: 'advanced imaging is on record; a structural diagnosis is established.',
+  },
   evaluate({ facts }) {
     const radiograph = facts.negativeOrEquivocalRadiograph;
     if (!facts.persistentHipPain || radiograph === undefined) return null;

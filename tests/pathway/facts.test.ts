@@ -1,0 +1,72 @@
+import type { FhirResource } from 'fhir/r4.js';
+import { computeFacts } from '../../src/pathway/facts.js';
+import { index, pathwayConfig } from '../helpers/pathway.js';
+
+/** PATHWAY §2 "improving": baseline, latest within 6 weeks, minimal important change per instrument. */
+const hipPain = {
+  resourceType: 'Condition',
+  id: 'c1',
+  clinicalStatus: { coding: [{ code: 'active' }] },
+  code: { coding: [{ system: 'http://snomed.info/sct', code: '49218002' }] },
+  onsetDateTime: '2026-06-01',
+};
+const pt = {
+  resourceType: 'Procedure',
+  id: 'pt',
+  status: 'completed',
+  code: { coding: [{ system: 'http://snomed.info/sct', code: '91251008' }] },
+  performedDateTime: '2026-08-01',
+};
+const score = (code: string, value: number, date: string): FhirResource =>
+  ({
+    resourceType: 'Observation',
+    id: `o${date}${code}`,
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code }] },
+    effectiveDateTime: date,
+    valueQuantity: { value },
+  }) as FhirResource;
+
+const facts = (...extra: FhirResource[]) =>
+  computeFacts(index([hipPain as FhirResource, pt as FhirResource, ...extra]), pathwayConfig);
+
+describe('outcome trend', () => {
+  test('baseline is the last value on or before therapy start, not the first ever', () => {
+    const f = facts(score('72514-3', 3, '2026-06-15'), score('72514-3', 8, '2026-07-30'), score('72514-3', 6, '2026-11-20'));
+    expect(f.proms[0]).toMatchObject({ instrument: 'pain-nrs', improvement: 2, improving: true });
+    expect(f.proms[0]?.baseline?.value).toBe(8);
+    expect(f.persistentHipPain).toBe(false);
+  });
+  test('without a value before therapy, the earliest after it is the baseline', () => {
+    const f = facts(score('72514-3', 7, '2026-08-20'), score('72514-3', 6, '2026-11-20'));
+    expect(f.proms[0]).toMatchObject({ improvement: 1, improving: false });
+    expect(f.persistentHipPain).toBe(true);
+  });
+  test('a latest value older than 6 weeks is not a trend; a single value is not a trend', () => {
+    expect(facts(score('72514-3', 8, '2026-07-01'), score('72514-3', 2, '2026-09-01')).proms[0]).toMatchObject({
+      noTrendBecause: 'latest-too-old',
+      improving: false,
+    });
+    expect(facts(score('72514-3', 8, '2026-11-20')).proms[0]).toMatchObject({ noTrendBecause: 'single-value', improving: false });
+  });
+  test('0-100 scores (HOOS, higher is better) need 10 points', () => {
+    expect(facts(score('82323-7', 50, '2026-07-15'), score('82323-7', 59, '2026-11-20')).improving).toBe(false);
+    expect(facts(score('82323-7', 50, '2026-07-15'), score('82323-7', 60, '2026-11-20')).improving).toBe(true);
+  });
+  test('instruments are compared only with themselves', () => {
+    const f = facts(score('72514-3', 8, '2026-07-15'), score('38208-5', 2, '2026-11-20'));
+    expect(f.proms.map((t) => [t.instrument, t.noTrendBecause])).toEqual([
+      ['pain-nrs', 'single-value'],
+      ['pain-severity', 'single-value'],
+    ]);
+    expect(f.improving).toBe(false);
+  });
+  test('the thresholds are configuration', () => {
+    const lenient = { ...pathwayConfig, minimalImportantChange: { scale0to10: 1, scale0to100: 10 } };
+    const f = computeFacts(
+      index([hipPain as FhirResource, pt as FhirResource, score('72514-3', 7, '2026-07-20'), score('72514-3', 6, '2026-11-20')]),
+      lenient,
+    );
+    expect(f.improving).toBe(true);
+  });
+});

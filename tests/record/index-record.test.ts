@@ -1,0 +1,180 @@
+import type { FhirResource } from 'fhir/r4.js';
+import { computeFacts } from '../../src/pathway/facts.js';
+import { index, medication, NOW, pathwayConfig, RX } from '../helpers/pathway.js';
+
+/** The record is indexed once: codings normalised, value sets by look-up, medications resolved, messy shapes read. */
+const condition = (code: object, extra: object = {}): FhirResource =>
+  ({
+    resourceType: 'Condition',
+    id: `c${Math.random().toString(36).slice(2, 8)}`,
+    clinicalStatus: { coding: [{ code: 'active' }] },
+    code,
+    onsetDateTime: '2026-01-01',
+    ...extra,
+  }) as FhirResource;
+
+describe('codings', () => {
+  test('ICD-10-CM without the dot, lower case, or under its OID meets the value set', () => {
+    const rec = index([
+      condition({ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'm1611' }] }),
+      condition({ coding: [{ system: 'urn:oid:2.16.840.1.113883.6.90', code: 'M25.552' }] }),
+      condition({ coding: [{ system: 'urn:oid:2.16.840.1.113883.6.96', code: '239872002' }] }),
+    ]);
+    expect(rec.conditions.map((c) => [...c.sets])).toEqual([['hip-osteoarthritis'], ['hip-pain'], ['hip-osteoarthritis']]);
+    expect(rec.conditions[0]?.laterality).toBe('right');
+    expect(rec.conditions[1]?.laterality).toBe('left');
+  });
+
+  test('statuses: refuted and entered-in-error never count; resolved counts only for "a history of"', () => {
+    const rec = index([
+      condition(
+        { coding: [{ system: 'http://snomed.info/sct', code: '239872002' }] },
+        { verificationStatus: { coding: [{ code: 'refuted' }] } },
+      ),
+      condition(
+        { coding: [{ system: 'http://snomed.info/sct', code: '239872002' }] },
+        { clinicalStatus: { coding: [{ code: 'resolved' }] } },
+      ),
+      condition(
+        { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'K25.4' }] },
+        { clinicalStatus: { coding: [{ code: 'resolved' }] } },
+      ),
+    ]);
+    expect(rec.conditions.map((c) => [c.active, c.valid])).toEqual([
+      [false, false],
+      [false, true],
+      [false, true],
+    ]);
+    const facts = computeFacts(rec, pathwayConfig);
+    expect(facts.hipConditions).toHaveLength(0);
+    expect(facts.giRiskFactors.map((r) => r.kind)).toEqual(['peptic-ulcer']);
+  });
+
+  test('the onset comes from onsetDateTime, else onsetPeriod.start, else recordedDate; partial dates read as their first day', () => {
+    const rec = index([
+      condition({ text: 'hip' }, { onsetDateTime: undefined, onsetPeriod: { start: '2026-03' } }),
+      condition({ text: 'hip' }, { onsetDateTime: undefined, recordedDate: '2025' }),
+      condition({ text: 'hip' }, { onsetDateTime: 'not a date' }),
+    ]);
+    expect(rec.conditions.map((c) => c.onset?.toISOString().slice(0, 10))).toEqual(['2026-03-01', '2025-01-01', undefined]);
+  });
+});
+
+describe('medications', () => {
+  test('a clinical drug belongs to every class of its ingredients', () => {
+    const rec = index([medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '1049221' }] } })]);
+    expect([...(rec.medications[0]?.classes ?? [])].sort()).toEqual(['medication-acetaminophen', 'medication-opioid']);
+    expect(rec.medications[0]?.matchedBy).toBe('product');
+  });
+
+  test('medicationReference to a contained, a bundled, and an absolute-URL Medication', () => {
+    const med = { resourceType: 'Medication', id: 'tram', code: { coding: [{ system: RX, code: '835603' }] } };
+    const rec = index([
+      med as FhirResource,
+      medication({ medicationReference: { reference: 'Medication/tram' } }),
+      medication({ medicationReference: { reference: 'https://ehr.example/fhir/Medication/tram' } }),
+      medication({ contained: [{ ...med, id: 'c1' }], medicationReference: { reference: '#c1' } }),
+    ]);
+    expect(rec.medications.map((m) => m.classes.has('medication-opioid'))).toEqual([true, true, true]);
+  });
+
+  test('uncoded text naming an ingredient is matched (medications only); a topical steroid or NSAID gel is not systemic', () => {
+    const rec = index([
+      medication({ medicationCodeableConcept: { text: 'Ibuprofen 600 mg tab' } }),
+      medication({
+        medicationCodeableConcept: { coding: [{ system: RX, code: '999999', display: 'Hydrocortisone 10 MG/ML Topical Cream' }] },
+      }),
+      medication({ medicationCodeableConcept: { text: 'diclofenac sodium 1% topical gel' } }),
+      medication({ medicationCodeableConcept: { text: 'prednisone 10 mg tablet' } }),
+      medication({ medicationCodeableConcept: { text: 'vitamin D 1000 IU' } }),
+    ]);
+    expect(rec.medications.map((m) => [...m.classes])).toEqual([
+      ['medication-nsaid'],
+      [],
+      [],
+      ['medication-systemic-corticosteroid'],
+      [],
+    ]);
+    expect(rec.medications.map((m) => m.matchedBy)).toEqual(['text', 'text', 'text', 'text', 'none']);
+  });
+
+  test('aspirin is an antiplatelet (a GI risk), not a hip NSAID', () => {
+    const rec = index([medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '243670' }] } })]);
+    expect([...(rec.medications[0]?.classes ?? [])]).toEqual(['medication-anticoagulant-antiplatelet']);
+  });
+
+  test('current means active or on-hold; drafts are orders being placed, not current', () => {
+    const drug = { medicationCodeableConcept: { coding: [{ system: RX, code: '198440' }] } };
+    const rec = index(
+      [
+        medication({ ...drug, status: 'active' }),
+        medication({ ...drug, status: 'on-hold' }),
+        medication({ ...drug, status: 'stopped' }),
+        medication({ ...drug, status: 'entered-in-error' }),
+      ],
+      [medication({ ...drug, status: 'draft' })],
+    );
+    expect(rec.medications.map((m) => m.current)).toEqual([true, true, false, false]);
+    expect(rec.drafts).toHaveLength(1);
+    expect(rec.judged).toHaveLength(1);
+  });
+});
+
+describe('sandbox and real-world shapes', () => {
+  test('single objects where R4 has arrays (reasonCode, category, coding) are read', () => {
+    const rec = index(
+      [],
+      [
+        medication({
+          status: 'draft',
+          medicationCodeableConcept: { coding: { system: RX, code: '835603' } },
+          reasonCode: { coding: [{ system: 'http://snomed.info/sct', code: '49218002' }] },
+          category: { coding: [{ code: 'community' }] },
+        }),
+      ],
+    );
+    const draft = rec.drafts[0];
+    expect(draft?.resourceType === 'MedicationRequest' && draft.classes.has('medication-opioid')).toBe(true);
+    expect([...(draft?.reasons.codeSets ?? [])]).toEqual(['hip-pain']);
+  });
+
+  test('an imaging study is a radiograph by its modality with a hip body site', () => {
+    const study = {
+      resourceType: 'ImagingStudy',
+      id: 'i1',
+      status: 'available',
+      started: '2026-10-01',
+      series: [
+        {
+          uid: '1',
+          modality: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'DX' },
+          bodySite: { system: 'http://snomed.info/sct', code: '12921003' },
+        },
+      ],
+    };
+    const facts = computeFacts(index([study as FhirResource]), pathwayConfig);
+    expect(facts.radiographOnRecord).toBe(true);
+  });
+
+  test('junk never throws', () => {
+    const junk = [
+      { resourceType: 'Condition', code: 'hip pain', onsetDateTime: 42 },
+      {
+        resourceType: 'MedicationRequest',
+        medicationCodeableConcept: [null, 1, 'x'],
+        dosageInstruction: 'twice daily',
+        status: 7,
+      },
+      {
+        resourceType: 'Observation',
+        code: { coding: [{ system: 'http://loinc.org', code: '72514-3' }] },
+        valueQuantity: { value: 'high' },
+        component: {},
+      },
+      { resourceType: 'Procedure', code: { coding: null }, performedPeriod: 'yesterday' },
+    ] as unknown as FhirResource[];
+    const rec = index(junk);
+    expect(() => computeFacts(rec, pathwayConfig)).not.toThrow();
+    expect(rec.now).toBe(NOW);
+  });
+});
