@@ -7,20 +7,17 @@ export type { Logger } from 'pino';
  * (ids, names, dates, codes of one patient); the redaction below is only a second line of defence.
  */
 export const REDACTED_PATHS = [
+  // Exact paths only: wildcard paths make pino inspect every log line deeply, on the request path.
   'authorization',
   'headers.authorization',
   'req.headers.authorization',
   'fhirAuthorization',
-  '*.fhirAuthorization',
   'access_token',
-  '*.access_token',
   'token',
-  '*.token',
   'jwt',
-  '*.jwt',
   'prefetch',
   'context',
-];
+]
 
 export interface LoggerOptions {
   level: string;

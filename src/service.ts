@@ -29,6 +29,8 @@ export interface Service {
   terminology: Terminology;
   pathwayConfig: PathwayConfig;
   feedbackStore: FeedbackStore;
+  /** The hook pipeline without HTTP (validate, gather, index, rules, cards). */
+  hooks: HookService;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     terminology,
     pathwayConfig,
     feedbackStore,
+    hooks,
     async close() {
       await feedbackStore.close();
       await fetcher.close?.();

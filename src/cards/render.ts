@@ -8,7 +8,7 @@ import type { Finding, SuggestionChoice } from '../pathway/rule.js';
 import { OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM } from '../pathway/topics.js';
 import type { OrderEntry, PatientRecord } from '../record/types.js';
 import type { ActionTemplate, CardTemplate, CardTemplates } from './templates.js';
-import { buildView, present, type View } from './view.js';
+import { baseView, buildView, present, type View } from './view.js';
 
 /**
  * Renders a finding into a CDS Hooks card from its template in cards/. Patient-derived text in markdown is
@@ -19,40 +19,76 @@ const MAX_SUMMARY = 139;
 const RELATIVE_REFERENCE = /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 const ONE_PLACEHOLDER = /^\{\{\s*([\w.]+)\s*\}\}$/;
 
+const MARKDOWN_SPECIAL = /[&<>\\`*_[\]|#]/;
+const MARKDOWN_SPECIAL_ALL = /[&<>\\`*_[\]|#]/g;
+const MARKDOWN_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/** Escapes patient-derived text for markdown: HTML characters as entities, markdown syntax with a backslash. */
 export function escapeMarkdown(value: unknown): string {
-  return String(value)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]|#])/g, '\\$1');
+  const s = String(value);
+  if (!MARKDOWN_SPECIAL.test(s)) return s;
+  return s.replace(MARKDOWN_SPECIAL_ALL, (c) => MARKDOWN_ESCAPES[c] ?? `\\${c}`);
 }
 
 const plain = (value: unknown): string => String(value);
 
-function lookup(view: View, path: string): unknown {
+function lookup(view: View, path: readonly string[]): unknown {
   let x: unknown = view;
-  for (const part of path.split('.')) {
+  for (const part of path) {
     if (x === null || typeof x !== 'object') return undefined;
     x = (x as Record<string, unknown>)[part];
   }
   return x;
 }
 
-/** Fills a template value: strings are rendered; a string that is one placeholder keeps the value's type. */
-function fill(template: unknown, view: View): unknown {
+/** A template value compiled once: called with a view, it gives the filled value. */
+type Filler = (view: View) => unknown;
+
+/**
+ * Compiles a template value (a string, or the YAML object of a suggested resource). Strings without
+ * placeholders and subtrees made only of them are constants, shared by every card that uses them (they are
+ * only serialised, never changed); a string that is exactly one placeholder keeps the value's type (a dose
+ * stays a number); other strings are Mustache templates.
+ */
+function compile(template: unknown): { constant: boolean; fill: Filler } {
   if (typeof template === 'string') {
+    if (!template.includes('{{')) return { constant: true, fill: () => template };
     const one = ONE_PLACEHOLDER.exec(template);
-    if (one?.[1] !== undefined) {
-      const value = lookup(view, one[1]);
-      if (value !== undefined && typeof value !== 'string') return value;
-    }
-    return Mustache.render(template, view, undefined, { escape: plain });
+    const path = one?.[1]?.split('.');
+    Mustache.parse(template);
+    return {
+      constant: false,
+      fill: (view) => {
+        if (path !== undefined) {
+          const value = lookup(view, path);
+          if (value !== undefined && typeof value !== 'string') return value;
+        }
+        return Mustache.render(template, view, undefined, { escape: plain });
+      },
+    };
   }
-  if (Array.isArray(template)) return template.map((t) => fill(t, view));
+  if (Array.isArray(template)) {
+    const parts = template.map(compile);
+    if (parts.every((p) => p.constant)) return { constant: true, fill: () => template };
+    return { constant: false, fill: (view) => parts.map((p) => p.fill(view)) };
+  }
   if (template !== null && typeof template === 'object') {
-    return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, fill(v, view)]));
+    const parts = Object.entries(template).map(([k, v]) => [k, compile(v)] as const);
+    if (parts.every(([, p]) => p.constant)) return { constant: true, fill: () => template };
+    return { constant: false, fill: (view) => Object.fromEntries(parts.map(([k, p]) => [k, p.fill(view)])) };
   }
-  return template;
+  return { constant: true, fill: () => template };
+}
+
+/** Compiled fillers, one per template value, made on first use. */
+const compiled = new Map<unknown, Filler>();
+function fill(template: unknown, view: View): unknown {
+  let f = compiled.get(template);
+  if (f === undefined) {
+    f = compile(template).fill;
+    compiled.set(template, f);
+  }
+  return f(view);
 }
 
 function clampSummary(s: string): string {
@@ -61,10 +97,26 @@ function clampSummary(s: string): string {
 }
 
 export class CardRenderer {
+  /** The shared view of each call's facts, built once however many cards the call has. */
+  private readonly bases = new WeakMap<PatientFacts, View>();
+
   constructor(
     private readonly templates: CardTemplates,
     private readonly config: PathwayConfig,
   ) {}
+
+  private readonly guidanceBlocks = new Map<CardTemplate, string>();
+
+  /** The "what the guidance says" block of a card: the same for every patient, rendered once. */
+  private guidance(t: CardTemplate): string {
+    let block = this.guidanceBlocks.get(t);
+    if (block === undefined) {
+      const { shared } = this.templates;
+      block = Mustache.render(shared.partials['guidance'] ?? '', { pathway: shared.pathway, guidance: t.guidance }, shared.partials, { escape: escapeMarkdown }).trim();
+      this.guidanceBlocks.set(t, block);
+    }
+    return block;
+  }
 
   template(finding: Finding): CardTemplate {
     const t = this.templates.byTopic.get(finding.topic);
@@ -75,12 +127,14 @@ export class CardRenderer {
   render(finding: Finding, facts: PatientFacts, record: PatientRecord): Card {
     const t = this.template(finding);
     const { shared } = this.templates;
-    const view = buildView(facts, finding, this.config, shared);
+    let base = this.bases.get(facts);
+    if (base === undefined) {
+      base = baseView(facts, this.config, shared);
+      this.bases.set(facts, base);
+    }
+    const view = buildView(base, finding);
     const markdown = { escape: escapeMarkdown };
-    const detail = [
-      Mustache.render(t.detail, view, shared.partials, markdown).trim(),
-      Mustache.render(shared.partials['guidance'] ?? '', { ...view, guidance: t.guidance }, shared.partials, markdown).trim(),
-    ]
+    const detail = [Mustache.render(t.detail, view, shared.partials, markdown).trim(), this.guidance(t)]
       .filter((s) => s !== '')
       .join('\n\n')
       .replace(/\n{3,}/g, '\n\n');

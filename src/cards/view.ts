@@ -100,10 +100,10 @@ function promView(t: PromTrend, shared: SharedTemplates): View {
   return { instrument: name, text, why, improving: t.improving };
 }
 
-export function buildView(facts: PatientFacts, finding: Finding, config: PathwayConfig, shared: SharedTemplates): View {
+/** The values every card of one call shares (computed once per call; see CardRenderer). */
+export function baseView(facts: PatientFacts, config: PathwayConfig, shared: SharedTemplates): View {
   const main = facts.mainHipCondition;
   const episodeCondition = facts.hipConditions.find((c) => c.onset?.getTime() === facts.episodeStart?.getTime()) ?? main;
-  const evidence = present(finding.evidence) as View;
   const riskFactors = facts.giRiskFactors.map((r) => {
     const name = label(shared, 'giRisk', r.kind);
     const detail = r.kind === 'age' ? (facts.age !== undefined ? `age ${facts.age}` : '') : (r.entry?.display ?? '');
@@ -154,8 +154,14 @@ export function buildView(facts: PatientFacts, finding: Finding, config: Pathway
     acetaminophenMaxDailyG: facts.acetaminophenMaxDailyMg / 1000,
     config,
   };
+  return withListTexts(base);
+}
+
+/** A card's values: the shared ones and its finding's evidence. */
+export function buildView(base: View, finding: Finding): View {
+  const evidence = present(finding.evidence) as View;
   // A rule's evidence adds topic-specific values; it must not silently replace a shared one.
   const clash = Object.keys(evidence).filter((k) => k in base);
   if (clash.length > 0) throw new Error(`${finding.topic}: evidence ${clash.join(', ')} would replace shared view values`);
-  return withListTexts({ ...base, ...evidence });
+  return { ...base, ...withListTexts(evidence) };
 }

@@ -26,6 +26,8 @@ export interface HookServiceDeps {
 
 export interface CallContext {
   log: Logger;
+  /** Adds fields to the request's access line. */
+  annotate: (fields: Record<string, unknown>) => void;
   now: Date;
   /** Throws when the request's fhirServer may not be called by this caller. */
   checkFhirServer: FhirServerCheck;
@@ -42,9 +44,20 @@ export class HookService {
     const service = registry.get(serviceId);
     if (service === undefined) throw notFound(`no CDS service "${serviceId.slice(0, 64)}" here; GET /cds-services lists them`);
     const request = validator.hookRequest(body, service.hook);
-    const log = ctx.log.child({ hookInstance: request.hookInstance, hook: request.hook, service: service.id });
+    const bindings = { hookInstance: request.hookInstance, hook: request.hook, service: service.id };
+    ctx.annotate(bindings);
+    // A child logger only when something is worth a line of its own (a failed query, an undecided rule).
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= ctx.log.child(bindings));
+    const lazyLog = new Proxy({} as Logger, {
+      get: (_target, key) => {
+        const l = log() as unknown as Record<string | symbol, unknown>;
+        const v = l[key];
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(l) : v;
+      },
+    });
 
-    const gathered = await gatherer.gather(service, request, log, ctx.checkFhirServer);
+    const gathered = await gatherer.gather(service, request, lazyLog, ctx.checkFhirServer);
     const context = request.context;
     const orderContext = request.hook === 'patient-view' ? undefined : (context as OrderSelectContext | OrderSignContext);
     const draftOrders: GatheredEntry[] = objects(orderContext?.draftOrders.entry).flatMap((e) => {
@@ -67,23 +80,20 @@ export class HookService {
     });
 
     const result = evaluatePathway(record, request.hook, pathwayConfig);
-    for (const note of result.notes) log.info({ note }, 'pathway could not decide');
+    for (const note of result.notes) log().info({ note }, 'pathway could not decide');
     const cards = result.findings.map((f) => renderer.render(f, result.facts, record));
     for (let i = 0; i < cards.length; i++) {
       const finding = result.findings[i];
       const card = cards[i];
       if (finding !== undefined && card !== undefined) issuedCards.remember(card.uuid, service.id, finding.topic);
     }
-    log.info(
-      {
-        sources: gathered.sources,
-        ...(gathered.fetchMs !== undefined ? { fetchMs: gathered.fetchMs } : {}),
-        resources: gathered.entries.length,
-        judged: record.judged.length,
-        topics: result.findings.map((f) => f.topic),
-      },
-      'hook answered',
-    );
+    ctx.annotate({
+      sources: gathered.sources,
+      ...(gathered.fetchMs !== undefined ? { fetchMs: gathered.fetchMs } : {}),
+      resources: gathered.entries.length,
+      judged: record.judged.length,
+      topics: result.findings.map((f) => f.topic),
+    });
     return { cards };
   }
 }

@@ -73,6 +73,7 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
     const caller = req.caller;
     const response = await deps.hooks.call(req.params['id'] as string, req.body as unknown, {
       log: req.log,
+      annotate: (fields) => Object.assign(req.logFields, fields),
       now: deps.now(),
       checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
     });

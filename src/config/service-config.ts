@@ -1,3 +1,4 @@
+import { allowlistEntryProblem } from '../security/fhir-server-policy.js';
 import { bool, bytes, ConfigError, type Env, int, list, oneOf, optionalStr, str } from './env.js';
 
 export type Mode = 'development' | 'production' | 'test';
@@ -16,7 +17,11 @@ export interface ServiceConfig {
   corsOrigins: string[];
   /** Express `trust proxy`: false, true, a hop count or a list of proxy addresses (for the client address). */
   trustProxy: boolean | number | string;
-  /** The URL clients use to reach the service (behind a proxy); JWT `aud` is checked against it. */
+  /**
+   * The URL clients use to reach the service (`scheme://host[:port][/prefix]`, no trailing slash); the JWT `aud`
+   * must be this + the path called. Required in production: without it the audience is built from the Host
+   * header, which the caller chooses.
+   */
   publicBaseUrl: string | undefined;
   feedback: { store: 'memory' | 'file'; file: string };
   /** File with the pathway's windows and thresholds overriding the defaults in config/pathway.yaml. */
@@ -44,6 +49,8 @@ export interface ServiceConfig {
     maxTokenLifetimeSeconds: number;
     /** Least time between two JWKS refreshes of one issuer. */
     jwksRefreshIntervalMs: number;
+    /** A cached JWK Set older than this is fetched again before use (how long a removed key stays trusted). */
+    jwksMaxAgeMs: number;
     jwksTimeoutMs: number;
   };
   limits: {
@@ -76,6 +83,27 @@ function trustProxyOf(value: string | undefined): boolean | number | string {
   return value;
 }
 
+/**
+ * PUBLIC_BASE_URL: an absolute http(s) URL without credentials, query or fragment; normalised to
+ * `scheme://host[:port][/prefix]` (lower-case host, default port dropped, no trailing slash).
+ */
+function publicBaseUrlOf(value: string | undefined, production: boolean): string | undefined {
+  if (value === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new ConfigError(`PUBLIC_BASE_URL must be an absolute URL such as https://cds.example.org, got "${value}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new ConfigError(`PUBLIC_BASE_URL must be an http(s) URL, got "${value}"`);
+  if (u.username !== '' || u.password !== '' || u.search !== '' || u.hash !== '' || /[?#]/.test(value))
+    throw new ConfigError(`PUBLIC_BASE_URL must be a plain base URL without credentials, query or fragment, got "${value}"`);
+  if (production && u.protocol !== 'https:')
+    throw new ConfigError(`PUBLIC_BASE_URL must be https in production (NODE_ENV=production), got "${value}"`);
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+}
+
 export function loadServiceConfig(env: Env = process.env): ServiceConfig {
   const nodeEnv = str(env, 'NODE_ENV', 'development');
   const mode: Mode = nodeEnv === 'production' ? 'production' : nodeEnv === 'test' ? 'test' : 'development';
@@ -97,7 +125,7 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     bodyLimit: bytes(env, 'BODY_LIMIT', 5 * 1024 * 1024),
     corsOrigins: list(env, 'CORS_ORIGINS', ['*']),
     trustProxy: trustProxyOf(optionalStr(env, 'TRUST_PROXY')),
-    publicBaseUrl: optionalStr(env, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
+    publicBaseUrl: publicBaseUrlOf(optionalStr(env, 'PUBLIC_BASE_URL'), production),
     feedback: {
       store: oneOf(env, 'FEEDBACK_STORE', ['memory', 'file'], 'file'),
       file: str(env, 'FEEDBACK_FILE', 'var/feedback.jsonl'),
@@ -117,6 +145,7 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
       clockSkewSeconds: int(env, 'JWT_CLOCK_SKEW_SECONDS', 30, 0, 300),
       maxTokenLifetimeSeconds: int(env, 'JWT_MAX_LIFETIME_SECONDS', 3600, 60, 86400),
       jwksRefreshIntervalMs: int(env, 'JWKS_MIN_REFRESH_MS', 30000, 0, 3600000),
+      jwksMaxAgeMs: int(env, 'JWKS_MAX_AGE_MS', 3600000, 1000, 86400000),
       jwksTimeoutMs: int(env, 'JWKS_TIMEOUT_MS', 2000, 100, 30000),
     },
     limits: {
@@ -129,12 +158,24 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     },
   };
 
+  for (const server of config.fhir.allowedServers) {
+    const problem = allowlistEntryProblem(server, false);
+    if (problem !== undefined) throw new ConfigError(`ALLOWED_FHIR_SERVERS: ${server}: ${problem}`);
+  }
+
   if (production) {
     if (!config.auth.required) throw new ConfigError('AUTH_REQUIRED cannot be false in production (NODE_ENV=production)');
     if (config.auth.sandboxPreset) throw new ConfigError('CDS_SANDBOX_PRESET is for local testing and is refused in production');
     if (config.auth.trustedIssuersFile === undefined) {
       throw new ConfigError('production (NODE_ENV=production) needs TRUSTED_ISSUERS_FILE: no CDS client would be trusted');
     }
+    if (config.publicBaseUrl === undefined) {
+      throw new ConfigError(
+        'production (NODE_ENV=production) needs PUBLIC_BASE_URL (the https URL clients call): the JWT audience must not come from the Host header',
+      );
+    }
+    if (bool(env, 'ALLOW_HTTP_FHIR', false))
+      throw new ConfigError('ALLOW_HTTP_FHIR cannot be true in production (NODE_ENV=production): fhirServer must be https');
   }
   return config;
 }

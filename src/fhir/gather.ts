@@ -3,17 +3,24 @@ import { HttpError, type Issue } from '../http/operation-outcome.js';
 import type { CdsRequest, CdsServiceDefinition } from '../cds/types.js';
 import type { GatheredEntry } from '../record/index-record.js';
 import { isObject, str } from '../record/read.js';
+import { isUnder } from '../security/fhir-server-policy.js';
 import { fillTemplate, readPrefetchValue } from './prefetch.js';
 
 /**
- * Data gathering: prefetch first; what is missing is fetched from the client's FHIR server with the token it
- * sent, all queries in parallel under one time budget; with no fhirServer and fhirAuthorization, the call
- * answers 412 naming the missing data.
+ * Data gathering (docs/fhir-data.md): prefetch first; every prefetch key that is absent, null, an OperationOutcome
+ * or a Bundle with a `next` page still to fetch is fetched from the client's FHIR server with the token it sent,
+ * all queries at once under one time budget (FHIR_TIMEOUT_MS). With no fhirServer and fhirAuthorization, the call
+ * answers 412 naming the missing keys (a null key is then taken at its word: the client has no such data).
  *
- * Partial data: the service never reasons on a list it knows to be incomplete (a query that failed, a next page
- * it could not follow), because an absent radiograph or medication would turn into a wrong card. The one
- * exception is a Medication that a MedicationRequest references but neither prefetch nor the server could
- * give: the request is then classified from its text and display, as PATHWAY §1 allows.
+ * Partial data: the service never reasons on a list it knows to be incomplete (a query that failed, timed out,
+ * reported an error, or has more pages than FHIR_MAX_PAGES), because an absent radiograph, referral or
+ * medication would turn into a wrong card: the whole call answers 412 naming the query instead. What is still
+ * reasoned on:
+ *  - a read (Patient/{{context.patientId}}) that answers 404 or 410: the server says there is no such resource,
+ *    which is complete information, exactly like a prefetch value of null;
+ *  - a MedicationRequest whose referenced Medication neither prefetch, the `_include` nor one batch read could
+ *    give: it is classified from its text and display, as PATHWAY §1 allows, because the request itself (and its
+ *    dose) is known; only its classification is less certain. References outside fhirServer are never fetched.
  */
 
 export interface FhirAccess {
@@ -29,12 +36,24 @@ export interface FhirQuery {
   url: string;
 }
 
-/** A query that could not be answered; the message names the query and the cause, never the token. */
+export type FhirFailure =
+  | 'timeout'
+  | 'unreachable'
+  | 'unauthorized'
+  | 'server-error'
+  | 'rejected'
+  | 'invalid-response'
+  | 'incomplete'
+  | 'too-many-pages'
+  | 'not-allowed'
+  | 'forbidden-address'
+  | 'cancelled';
+
+/** A query that could not be answered; the message names the cause, never the token, the URL or the patient. */
 export class FhirQueryError extends Error {
   constructor(
     readonly query: FhirQuery,
-    readonly reason:
-      'timeout' | 'unreachable' | 'unauthorized' | 'server-error' | 'invalid-response' | 'too-many-pages' | 'not-allowed',
+    readonly reason: FhirFailure,
     detail: string,
   ) {
     super(detail);
@@ -43,7 +62,7 @@ export class FhirQueryError extends Error {
 }
 
 export interface FhirFetcher {
-  /** Runs the queries in parallel, following next pages; rejects with FhirQueryError for the first failure. */
+  /** Runs the queries, following next pages; rejects with a FhirQueryError for the first failure. */
   search(access: FhirAccess, queries: readonly FhirQuery[], signal: AbortSignal): Promise<Map<string, GatheredEntry[]>>;
   /** Reads resources by relative reference (`Medication/123`) in one round trip. */
   read(access: FhirAccess, references: readonly string[], signal: AbortSignal): Promise<GatheredEntry[]>;
@@ -54,24 +73,37 @@ export type FhirServerCheck = (fhirServer: string) => void;
 
 export interface Gathered {
   entries: GatheredEntry[];
-  /** Where each prefetch key's data came from. */
-  sources: Record<string, 'prefetch' | 'fhir' | 'null'>;
+  /** Where each prefetch key's data came from ('null': the client sent null and there was no server to ask). */
+  sources: Record<string, 'prefetch' | 'fhir' | 'prefetch+fhir' | 'null'>;
+  /** Time spent on the FHIR server, when it was called. */
   fetchMs?: number;
 }
 
 export interface GatherOptions {
+  /** One time budget for every FHIR request of a call (FHIR_TIMEOUT_MS). */
   timeoutMs: number;
 }
 
-const ISSUE_CODE: Record<FhirQueryError['reason'], Issue['code']> = {
+const ISSUE_CODE: Record<FhirFailure, Issue['code']> = {
   timeout: 'timeout',
   unreachable: 'transient',
   unauthorized: 'security',
   'server-error': 'transient',
+  rejected: 'not-supported',
   'invalid-response': 'structure',
+  incomplete: 'incomplete',
   'too-many-pages': 'too-costly',
   'not-allowed': 'forbidden',
+  'forbidden-address': 'forbidden',
+  cancelled: 'transient',
 };
+
+interface Unsatisfied {
+  key: string;
+  template: string;
+  why: string;
+  nullValue: boolean;
+}
 
 export class DataGatherer {
   constructor(
@@ -84,7 +116,7 @@ export class DataGatherer {
     const entries: GatheredEntry[] = [];
     const sources: Gathered['sources'] = {};
     const toFetch: FhirQuery[] = [];
-    const unsatisfied: { key: string; template: string; why: string; nullValue: boolean }[] = [];
+    const unsatisfied: Unsatisfied[] = [];
 
     for (const [key, template] of Object.entries(service.prefetch)) {
       const state = readPrefetchValue(prefetch[key], Object.prototype.hasOwnProperty.call(prefetch, key));
@@ -99,23 +131,11 @@ export class DataGatherer {
       }
       const url = fillTemplate(template, request.context as unknown as Record<string, unknown>);
       toFetch.push({ key, template, url });
-      unsatisfied.push({
-        key,
-        template,
-        why:
-          state.state === 'null'
-            ? 'is null'
-            : state.why === 'absent'
-              ? 'is missing'
-              : state.why === 'operation-outcome'
-                ? 'is an OperationOutcome'
-                : 'is not a FHIR resource',
-        nullValue: state.state === 'null',
-      });
+      unsatisfied.push({ key, template, why: whyMissing(state), nullValue: state.state === 'null' });
     }
 
     const access = accessOf(request);
-    if (toFetch.length === 0 || access === undefined) {
+    if (access === undefined) {
       const missing = unsatisfied.filter((u) => !u.nullValue);
       if (missing.length > 0) {
         throw new HttpError(
@@ -128,28 +148,36 @@ export class DataGatherer {
         );
       }
       for (const u of unsatisfied) sources[u.key] = 'null';
-      await this.resolveMedications(entries, undefined, log);
+      const unresolved = this.unresolvedMedications(entries, undefined);
+      if (unresolved.length > 0)
+        log.info({ unresolvedMedications: unresolved.length }, 'Medication references not in prefetch; classifying by text');
       return { entries, sources };
     }
+
+    const wantedMedications = toFetch.length === 0 ? this.unresolvedMedications(entries, access) : [];
+    if (toFetch.length === 0 && wantedMedications.length === 0) return { entries, sources };
 
     checkServer(access.baseUrl);
     const started = performance.now();
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
-      const results = await this.fetcher.search(access, toFetch, signal);
-      for (const [key, found] of results) {
-        entries.push(...found);
-        sources[key] = 'fhir';
+      if (toFetch.length > 0) {
+        const results = await this.fetcher.search(access, toFetch, signal);
+        for (const [key, found] of results) {
+          entries.push(...found);
+          sources[key] = sources[key] === 'prefetch' ? 'prefetch+fhir' : 'fhir';
+        }
       }
-      await this.resolveMedications(entries, { access, signal }, log);
+      await this.resolveMedications(entries, access, signal, log);
     } catch (err) {
       if (err instanceof FhirQueryError) {
         log.warn(
           { prefetchKey: err.query.key, reason: err.reason, ms: Math.round(performance.now() - started) },
           'FHIR query failed',
         );
-        const status = err.reason === 'not-allowed' ? 403 : 412;
-        throw new HttpError(status, {
+        // A fhirServer that resolves to a forbidden address is refused like one that is not allowed (403);
+        // every other failure means the data cannot be had (412).
+        throw new HttpError(err.reason === 'forbidden-address' ? 403 : 412, {
           code: ISSUE_CODE[err.reason],
           expression: `prefetch.${err.query.key}`,
           diagnostics: `could not get prefetch.${err.query.key} from fhirServer (${err.query.template}): ${err.message}`,
@@ -161,14 +189,10 @@ export class DataGatherer {
   }
 
   /**
-   * MedicationRequests may reference Medications that neither prefetch nor the _include brought: read them in one
-   * round. Without server access, or when the server does not have them, the indexer falls back to text.
+   * `Medication/id` references of MedicationRequests that no gathered entry resolves. With server access, only
+   * relative references and references under fhirServer are returned (the token goes nowhere else).
    */
-  private async resolveMedications(
-    entries: GatheredEntry[],
-    server: { access: FhirAccess; signal: AbortSignal } | undefined,
-    log: Logger,
-  ): Promise<void> {
+  private unresolvedMedications(entries: readonly GatheredEntry[], access: FhirAccess | undefined): string[] {
     const known = new Set<string>();
     for (const e of entries) {
       const r = e.resource as unknown as Record<string, unknown>;
@@ -182,23 +206,44 @@ export class DataGatherer {
       if (r['resourceType'] !== 'MedicationRequest') continue;
       const ref = isObject(r['medicationReference']) ? str(r['medicationReference']['reference']) : undefined;
       if (ref === undefined || ref.startsWith('#') || known.has(ref)) continue;
-      const m = /(?:^|\/)(Medication\/[A-Za-z0-9\-.]{1,64})$/.exec(ref);
-      if (m?.[1] !== undefined && !known.has(m[1])) wanted.add(m[1]);
+      const m = /(?:^|\/)(Medication\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref);
+      if (m?.[1] === undefined || known.has(m[1])) continue;
+      const absolute = /^[a-z][a-z0-9+.-]*:/i.test(ref);
+      if (absolute && (access === undefined || !isUnder(ref, access.baseUrl))) continue;
+      wanted.add(m[1]);
     }
-    if (wanted.size === 0) return;
-    if (server === undefined) {
-      log.info({ unresolvedMedications: wanted.size }, 'Medication references not in prefetch; classifying by text');
-      return;
-    }
+    return [...wanted];
+  }
+
+  /**
+   * MedicationRequests may reference Medications that neither prefetch nor the _include brought: read them in one
+   * round. When the server does not have them (or the read fails), the indexer classifies by text.
+   */
+  private async resolveMedications(entries: GatheredEntry[], access: FhirAccess, signal: AbortSignal, log: Logger): Promise<void> {
+    const wanted = this.unresolvedMedications(entries, access);
+    if (wanted.length === 0) return;
     try {
-      entries.push(...(await this.fetcher.read(server.access, [...wanted], server.signal)));
+      entries.push(...(await this.fetcher.read(access, wanted, signal)));
     } catch (err) {
       // Not fatal: the MedicationRequest is classified from its text (PATHWAY §1).
       log.warn(
-        { unresolvedMedications: wanted.size, reason: err instanceof FhirQueryError ? err.reason : 'error' },
+        { unresolvedMedications: wanted.length, reason: err instanceof FhirQueryError ? err.reason : 'error' },
         'could not read referenced Medications; classifying by text',
       );
     }
+  }
+}
+
+function whyMissing(state: ReturnType<typeof readPrefetchValue>): string {
+  if (state.state === 'null') return 'is null';
+  if (state.state === 'present') return 'has more pages';
+  switch (state.why) {
+    case 'absent':
+      return 'is missing';
+    case 'operation-outcome':
+      return 'is an OperationOutcome';
+    case 'not-a-resource':
+      return 'is not a FHIR resource';
   }
 }
 

@@ -1,26 +1,40 @@
 /**
- * A fixed-window counter per key (client address, or authenticated issuer): at most `perMinute` requests in
- * each minute. Memory stays bounded: windows are dropped when they end.
+ * At most `perMinute` requests per key (client address, or authenticated issuer) in any window of one minute
+ * that starts with the key's first request. Each key has its own window, so a burst cannot straddle a shared
+ * minute boundary and get twice the allowance, and the answer does not depend on the wall clock's minute.
+ * Memory stays bounded: keys whose window has ended are swept out.
  */
 export class RateLimiter {
-  private windowStart = 0;
-  private counts = new Map<string, number>();
+  private readonly windows = new Map<string, { start: number; count: number }>();
+  private lastSweep = 0;
 
   constructor(
     private readonly perMinute: number,
     private readonly now: () => number = Date.now,
+    private readonly windowMs = 60_000,
   ) {}
 
-  /** Seconds to wait, or 0 when the request may go ahead. */
+  /** Seconds to wait (for Retry-After, at least 1), or 0 when the request may go ahead. */
   take(key: string): number {
     if (this.perMinute <= 0) return 0;
     const t = this.now();
-    if (t - this.windowStart >= 60_000) {
-      this.windowStart = t - (t % 60_000);
-      this.counts = new Map();
+    if (t - this.lastSweep >= this.windowMs) this.sweep(t);
+    let w = this.windows.get(key);
+    if (w === undefined || t - w.start >= this.windowMs) {
+      w = { start: t, count: 0 };
+      this.windows.set(key, w);
     }
-    const n = (this.counts.get(key) ?? 0) + 1;
-    this.counts.set(key, n);
-    return n > this.perMinute ? Math.ceil((this.windowStart + 60_000 - t) / 1000) : 0;
+    w.count++;
+    return w.count > this.perMinute ? Math.max(1, Math.ceil((w.start + this.windowMs - t) / 1000)) : 0;
+  }
+
+  /** Keys currently tracked (for tests and metrics). */
+  get size(): number {
+    return this.windows.size;
+  }
+
+  private sweep(t: number): void {
+    this.lastSweep = t;
+    for (const [key, w] of this.windows) if (t - w.start >= this.windowMs) this.windows.delete(key);
   }
 }

@@ -8,26 +8,36 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** Request id: the caller's X-Request-Id when sane, else a new UUID. */
     id: string;
+    /** A logger bound to the request id (made on first use: most requests log only their access line). */
     log: Logger;
     startedAt: number;
+    /** Fields the handlers add to the request's one access line (hookInstance, topics, ...). */
+    logFields: Record<string, unknown>;
   }
 }
 
 /**
- * Gives each request an id (echoed in X-Request-Id) and a child logger, and writes one access line when the
- * answer is sent: method, path without query, status, time. Never headers or bodies.
+ * Gives each request an id (echoed in X-Request-Id) and writes one access line when the answer is sent: request
+ * id, method, path without query, status, time, and what the handlers added (for a hook call: hookInstance,
+ * service, data sources, topics). Never headers or bodies. One line per request keeps logging off the
+ * request's critical path (pino writes asynchronously).
  */
 export function requestContext(log: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const given = req.headers['x-request-id'];
-    req.id = typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
+    const id = typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
+    req.id = id;
     req.startedAt = performance.now();
-    req.log = log.child({ reqId: req.id });
-    res.setHeader('X-Request-Id', req.id);
+    req.logFields = {};
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { get: () => (child ??= log.child({ reqId: id })), configurable: true });
+    res.setHeader('X-Request-Id', id);
     res.on('finish', () => {
       const ms = Math.round((performance.now() - req.startedAt) * 10) / 10;
       const path = req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path;
-      req.log[res.statusCode >= 500 ? 'error' : 'info']({ method: req.method, path, status: res.statusCode, ms }, 'request');
+      const line = { reqId: id, method: req.method, path, status: res.statusCode, ms, ...req.logFields };
+      if (res.statusCode >= 500) log.error(line, 'request');
+      else log.info(line, 'request');
     });
     next();
   };

@@ -27,5 +27,9 @@ export function wholeWeeksBetween(from: Date, to: Date): number {
 
 /** YYYY-MM-DD, the way every card writes a date. */
 export function isoDay(d: Date): string {
-  return d.toISOString().slice(0, 10);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + 1;
+  const day = d.getUTCDate();
+  if (y < 0 || y > 9999) return d.toISOString().slice(0, 10);
+  return `${y < 1000 ? String(y).padStart(4, '0') : y}-${m < 10 ? '0' : ''}${m}-${day < 10 ? '0' : ''}${day}`;
 }

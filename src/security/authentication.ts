@@ -12,9 +12,18 @@ export interface Authentication {
   middleware: (req: Request, res: Response, next: NextFunction) => void;
   serversForIssuer: (issuer: string) => readonly string[];
   issuers: readonly TrustedIssuer[];
+  /** Whether every endpoint requires a valid JWT. */
+  required: boolean;
+  /** The JWK Set cache (undefined without issuers). */
+  jwks: JwksCache | undefined;
 }
 
-/** The URL the client called, as the JWT `aud` must name it. */
+/**
+ * The URL the client called, as the JWT `aud` must name it: PUBLIC_BASE_URL + the path (no query). Without
+ * PUBLIC_BASE_URL (development and tests only; production requires it) it is built from the request's scheme
+ * and Host header, which the caller controls: then `aud` only proves the token was made for *a* service at that
+ * path, not for this one.
+ */
 export function audienceOf(req: Request, publicBaseUrl: string | undefined): string {
   const base = publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
   return `${base}${req.originalUrl.split('?')[0] ?? ''}`;
@@ -25,6 +34,7 @@ export function audienceOf(req: Request, publicBaseUrl: string | undefined): str
  *  - trusted issuers (TRUSTED_ISSUERS_FILE and/or the sandbox preset) and AUTH_REQUIRED (the default once there
  *    are issuers, and always in production): every endpoint needs a valid JWT;
  *  - development without issuers: calls are accepted unsigned, with a loud warning at start-up.
+ * A valid JWT is then counted against its issuer's rate limit (RATE_LIMIT_PER_ISSUER).
  */
 export async function buildAuthentication(
   config: ServiceConfig,
@@ -32,28 +42,35 @@ export async function buildAuthentication(
   override?: Authenticator,
   jwksFetch?: JwksFetch,
 ): Promise<Authentication> {
+  const production = config.mode === 'production';
   const issuers: TrustedIssuer[] = [];
-  if (config.auth.trustedIssuersFile !== undefined) issuers.push(...readTrustedIssuers(config.auth.trustedIssuersFile));
+  if (config.auth.trustedIssuersFile !== undefined)
+    issuers.push(...readTrustedIssuers(config.auth.trustedIssuersFile, { httpsOnly: production }));
   if (config.auth.sandboxPreset) {
-    if (config.mode === 'production') throw new Error('the CDS Hooks sandbox preset is refused in production');
+    if (production) throw new Error('the CDS Hooks sandbox preset is refused in production');
     for (const preset of sandboxPreset()) if (!issuers.some((i) => i.iss === preset.iss)) issuers.push(preset);
     log.warn(
       "CDS Hooks sandbox preset is ON: JWTs signed with the sandbox's public key are trusted. Never use this with real patient data.",
     );
   }
-  if (config.mode === 'production' && issuers.length === 0) throw new Error('production needs at least one trusted issuer');
+  if (production && issuers.length === 0) throw new Error('production needs at least one trusted issuer');
 
+  const jwks =
+    issuers.length > 0
+      ? new JwksCache({
+          minRefreshMs: config.auth.jwksRefreshIntervalMs,
+          maxAgeMs: config.auth.jwksMaxAgeMs,
+          timeoutMs: config.auth.jwksTimeoutMs,
+          log,
+          ...(jwksFetch ? { fetch: jwksFetch } : {}),
+        })
+      : undefined;
   const authenticator: Authenticator | undefined =
     override ??
-    (issuers.length > 0
+    (jwks !== undefined
       ? new JwtAuthenticator({
           issuers,
-          jwks: new JwksCache({
-            minRefreshMs: config.auth.jwksRefreshIntervalMs,
-            maxAgeMs: 3600_000,
-            timeoutMs: config.auth.jwksTimeoutMs,
-            ...(jwksFetch ? { fetch: jwksFetch } : {}),
-          }),
+          jwks,
           clockSkewSeconds: config.auth.clockSkewSeconds,
           maxLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
         })
@@ -65,6 +82,11 @@ export async function buildAuthentication(
     log.warn(
       '!!! AUTHENTICATION IS OFF: calls without a JWT are accepted and fhirServer is limited to ALLOWED_FHIR_SERVERS (default: this machine). ' +
         'For development only; set TRUSTED_ISSUERS_FILE (and NODE_ENV=production) for real use. !!!',
+    );
+  } else {
+    log.info(
+      { issuers: issuers.map((i) => i.iss), audienceBase: config.publicBaseUrl ?? '(from the Host header)' },
+      'authentication required on every endpoint',
     );
   }
 
@@ -84,7 +106,7 @@ export async function buildAuthentication(
         req.caller = caller;
         const wait = caller.issuer !== undefined ? perIssuer.take(caller.issuer) : 0;
         if (wait > 0) {
-          req.log.warn({ limit: 'issuer' }, 'rate limited');
+          req.log.warn({ limit: 'issuer', iss: caller.issuer }, 'rate limited');
           next(
             new HttpError(
               429,
@@ -97,10 +119,14 @@ export async function buildAuthentication(
         next();
       })
       .catch((err: unknown) => {
-        if (err instanceof AuthError) req.log.warn({ authFailure: err.reason }, 'authentication failed');
+        if (err instanceof AuthError)
+          req.log.warn(
+            { authFailure: err.reason, ...(err.issuer !== undefined ? { iss: err.issuer } : {}) },
+            'authentication failed',
+          );
         next(err);
       });
   };
 
-  return { middleware, serversForIssuer: (iss) => servers.get(iss) ?? [], issuers };
+  return { middleware, serversForIssuer: (iss) => servers.get(iss) ?? [], issuers, required, jwks };
 }

@@ -1,40 +1,61 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { HttpError } from '../http/operation-outcome.js';
-import { type JwksCache, localKeySet } from './jwks.js';
+import { JwksError, type JwksCache, localKeySet } from './jwks.js';
 import { ReplayCache } from './replay-cache.js';
 import { ASYMMETRIC_ALGORITHMS, type TrustedIssuer } from './trusted-issuers.js';
 import type { Authenticator, Caller } from './types.js';
 
 /**
- * Checks the CDS client's JWT (CDS Hooks 2.0.1 "Trusting CDS Clients") on every call:
- * header `alg` asymmetric and allowed for the issuer, `typ` JWT, `kid` present; `iss` trusted; the key from the
- * issuer's configured JWKS URL, or from `jku` only when that URL is allowlisted for the issuer (or from keys
- * given out of band); signature; `aud` = the exact URL called; `exp` and `iat` with a small clock skew and a
- * bounded lifetime; `jti` not seen before; `tenant` when the issuer lists tenants.
- * Every failure is the same 401 to the caller; the reason goes to the log.
+ * Checks the CDS client's JWT (CDS Hooks 2.0.1 "Trusting CDS Clients") on every call, in this order:
+ *  1. `Authorization: Bearer <compact JWS>`;
+ *  2. header: `typ` JWT, `kid` present; `iss` (still unverified) names a trusted issuer; `alg` asymmetric and
+ *     allowed for that issuer (never `none`, never HMAC); `jku`, when present, on that issuer's allowlist;
+ *  3. the key: out-of-band keys of the issuer, else the allowlisted `jku`, else the issuer's `jwksUrl`
+ *     (src/security/jwks.ts: cached, refreshed on an unknown kid, refreshes rate limited); an embedded `jwk`,
+ *     `x5u` or `x5c` header is never used;
+ *  4. signature (jose `jwtVerify`, algorithms pinned), required claims iss/aud/exp/iat/jti, `exp` and `nbf`
+ *     with the clock skew;
+ *  5. `iat` not in the future (beyond the skew), lifetime `exp - iat` bounded;
+ *  6. `aud` = the exact URL called (string or array);
+ *  7. `tenant` from the issuer's list when it has one;
+ *  8. `jti` not seen before within the token's lifetime (checked last, so only valid tokens are remembered).
+ * Every failure is the same 401 to the caller; the reason (and the issuer, when it is a trusted one) goes to the
+ * log, never the token.
  */
 
 export type AuthFailure =
   | 'missing'
   | 'malformed'
-  | 'alg-not-allowed'
   | 'typ'
   | 'no-kid'
   | 'untrusted-iss'
+  | 'alg-not-allowed'
   | 'untrusted-jku'
   | 'no-key-source'
   | 'unknown-kid'
+  | 'ambiguous-kid'
+  | 'jwks-unavailable'
   | 'bad-signature'
+  | 'missing-claim'
+  | 'bad-claim'
   | 'expired'
+  | 'not-yet-valid'
   | 'iat-in-future'
   | 'lifetime-too-long'
-  | 'missing-claim'
   | 'wrong-aud'
+  | 'tenant-not-allowed'
   | 'replayed-jti'
-  | 'tenant-not-allowed';
+  | 'replay-cache-full';
+
+export const WWW_AUTHENTICATE_MISSING = 'Bearer realm="hip-pain-cds"';
+export const WWW_AUTHENTICATE_INVALID = 'Bearer realm="hip-pain-cds", error="invalid_token"';
 
 export class AuthError extends HttpError {
-  constructor(readonly reason: AuthFailure) {
+  constructor(
+    readonly reason: AuthFailure,
+    /** The issuer, only when it is a configured (trusted) one: safe to log. */
+    readonly issuer?: string,
+  ) {
     super(
       401,
       {
@@ -44,10 +65,7 @@ export class AuthError extends HttpError {
             ? 'authentication required: send a JWT as Authorization: Bearer'
             : 'the JWT in the Authorization header was not accepted',
       },
-      {
-        'WWW-Authenticate':
-          reason === 'missing' ? 'Bearer realm="hip-pain-cds"' : 'Bearer realm="hip-pain-cds", error="invalid_token"',
-      },
+      { 'WWW-Authenticate': reason === 'missing' ? WWW_AUTHENTICATE_MISSING : WWW_AUTHENTICATE_INVALID },
     );
   }
 }
@@ -58,15 +76,26 @@ export interface JwtAuthenticatorOptions {
   clockSkewSeconds: number;
   maxLifetimeSeconds: number;
   now?: () => number;
+  /** Largest number of remembered jti values (default 200 000). */
+  replayCacheSize?: number;
 }
 
-function normaliseUrl(u: string): string {
+/** `scheme://host[:port]/path` without trailing slash (scheme and host lower case, default port dropped). */
+export function normaliseUrl(u: string): string {
   try {
     const url = new URL(u);
     return `${url.protocol}//${url.host.toLowerCase()}${url.pathname.replace(/\/+$/, '')}`;
   } catch {
     return u;
   }
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
+const MAX_JTI_LENGTH = 256;
+
+/** `typ` as RFC 7515 allows it: "JWT" or "application/jwt", any case. */
+function isJwtTyp(typ: unknown): boolean {
+  return typeof typ === 'string' && /^(application\/)?jwt$/i.test(typ);
 }
 
 export class JwtAuthenticator implements Authenticator {
@@ -79,7 +108,7 @@ export class JwtAuthenticator implements Authenticator {
       this.byIss.set(i.iss, i);
       if (i.jwks !== undefined) this.outOfBand.set(i.iss, localKeySet(i.jwks));
     }
-    this.replay = new ReplayCache(200_000, options.now);
+    this.replay = new ReplayCache(options.replayCacheSize ?? 200_000, options.now);
   }
 
   private nowSeconds(): number {
@@ -88,37 +117,41 @@ export class JwtAuthenticator implements Authenticator {
 
   async authenticate(authorization: string | undefined, audience: string): Promise<Caller> {
     if (authorization === undefined || authorization.trim() === '') throw new AuthError('missing');
-    const m = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i.exec(authorization.trim());
+    const m = BEARER.exec(authorization.trim());
     if (m?.[1] === undefined) throw new AuthError('malformed');
     const token = m[1];
 
     let header: ReturnType<typeof decodeProtectedHeader>;
-    let claims: JWTPayload;
+    let unverified: JWTPayload;
     try {
       header = decodeProtectedHeader(token);
-      claims = decodeJwt(token);
+      unverified = decodeJwt(token);
     } catch {
       throw new AuthError('malformed');
     }
-    const issuer = typeof claims.iss === 'string' ? this.byIss.get(claims.iss) : undefined;
-    if (issuer === undefined) throw new AuthError('untrusted-iss');
-    const algorithms = (issuer.algorithms ?? ASYMMETRIC_ALGORITHMS) as string[];
-    if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) throw new AuthError('alg-not-allowed');
-    if (header.typ !== undefined && header.typ.toUpperCase() !== 'JWT') throw new AuthError('typ');
+    if (!isJwtTyp(header.typ)) throw new AuthError('typ');
     if (typeof header.kid !== 'string' || header.kid === '') throw new AuthError('no-kid');
+    const issuer = typeof unverified.iss === 'string' ? this.byIss.get(unverified.iss) : undefined;
+    if (issuer === undefined) throw new AuthError('untrusted-iss');
+    const fail = (reason: AuthFailure): AuthError => new AuthError(reason, issuer.iss);
+    const algorithms = (issuer.algorithms ?? ASYMMETRIC_ALGORITHMS).filter((a) =>
+      (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(a),
+    );
+    if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) throw fail('alg-not-allowed');
+    if (header.jku !== undefined && (typeof header.jku !== 'string' || !(issuer.allowedJku ?? []).includes(header.jku)))
+      throw fail('untrusted-jku');
 
     // The key: out-of-band keys first; else the allowlisted jku; else the configured JWKS URL.
     let getKey;
     const oob = this.outOfBand.get(issuer.iss);
-    if (header.jku !== undefined && !(issuer.allowedJku ?? []).includes(header.jku)) throw new AuthError('untrusted-jku');
     if (oob !== undefined && oob.kids.has(header.kid)) getKey = oob.getKey;
     else {
       const url = header.jku ?? issuer.jwksUrl;
-      if (url === undefined) throw new AuthError(oob !== undefined ? 'unknown-kid' : 'no-key-source');
+      if (url === undefined) throw fail(oob !== undefined ? 'unknown-kid' : 'no-key-source');
       try {
         getKey = await this.options.jwks.keyFor(url, header.kid);
-      } catch {
-        throw new AuthError('unknown-kid');
+      } catch (err) {
+        throw fail(err instanceof JwksError ? err.reason : 'jwks-unavailable');
       }
     }
 
@@ -126,41 +159,57 @@ export class JwtAuthenticator implements Authenticator {
     try {
       ({ payload } = await jwtVerify(token, getKey, {
         algorithms,
+        typ: 'JWT',
         issuer: issuer.iss,
         clockTolerance: this.options.clockSkewSeconds,
         requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
         currentDate: new Date(this.nowSeconds() * 1000),
       }));
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw new AuthError('expired');
-      if (err instanceof joseErrors.JWTClaimValidationFailed) {
-        if (err.claim === 'iat') throw new AuthError('iat-in-future');
-        if (err.reason === 'missing') throw new AuthError('missing-claim');
-        throw new AuthError('malformed');
-      }
-      if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw new AuthError('bad-signature');
-      if (err instanceof joseErrors.JWKSNoMatchingKey) throw new AuthError('unknown-kid');
-      throw new AuthError('bad-signature');
+      throw fail(failureOf(err));
     }
 
     const now = this.nowSeconds();
     const skew = this.options.clockSkewSeconds;
     const iat = payload.iat as number;
     const exp = payload.exp as number;
-    if (iat > now + skew) throw new AuthError('iat-in-future');
-    if (exp - iat > this.options.maxLifetimeSeconds) throw new AuthError('lifetime-too-long');
+    if (iat > now + skew) throw fail('iat-in-future');
+    if (exp - iat > this.options.maxLifetimeSeconds) throw fail('lifetime-too-long');
 
     const expected = normaliseUrl(audience);
     const auds = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    if (!auds.some((a) => typeof a === 'string' && normaliseUrl(a) === expected)) throw new AuthError('wrong-aud');
+    if (!auds.some((a) => typeof a === 'string' && normaliseUrl(a) === expected)) throw fail('wrong-aud');
 
-    const tenant = typeof payload['tenant'] === 'string' ? payload['tenant'] : undefined;
+    const tenantClaim = payload['tenant'];
+    if (tenantClaim !== undefined && typeof tenantClaim !== 'string') throw fail('bad-claim');
+    const tenant = tenantClaim;
     if (issuer.tenants !== undefined && (tenant === undefined || !issuer.tenants.includes(tenant)))
-      throw new AuthError('tenant-not-allowed');
+      throw fail('tenant-not-allowed');
 
-    if (typeof payload.jti !== 'string' || payload.jti === '') throw new AuthError('missing-claim');
-    if (!this.replay.add(`${issuer.iss}|${payload.jti}`, (exp + skew) * 1000)) throw new AuthError('replayed-jti');
+    if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > MAX_JTI_LENGTH) throw fail('bad-claim');
+    const verdict = this.replay.add(`${issuer.iss}|${payload.jti}`, (exp + skew) * 1000);
+    if (verdict === 'replay') throw fail('replayed-jti');
+    if (verdict === 'full') throw fail('replay-cache-full');
 
     return { authenticated: true, issuer: issuer.iss, ...(tenant !== undefined ? { tenant } : {}) };
   }
+}
+
+/** The reason behind an error of jose's jwtVerify. */
+function failureOf(err: unknown): AuthFailure {
+  if (err instanceof joseErrors.JWTExpired) return 'expired';
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.reason === 'missing') return 'missing-claim';
+    if (err.claim === 'typ') return 'typ';
+    if (err.claim === 'nbf') return 'not-yet-valid';
+    if (err.claim === 'iat' && err.reason === 'check_failed') return 'iat-in-future';
+    return 'bad-claim';
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'bad-signature';
+  if (err instanceof joseErrors.JWKSMultipleMatchingKeys) return 'ambiguous-kid';
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return 'unknown-kid';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'alg-not-allowed';
+  if (err instanceof joseErrors.JWTInvalid || err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JOSENotSupported)
+    return 'malformed';
+  return 'bad-signature';
 }

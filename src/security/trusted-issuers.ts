@@ -1,19 +1,21 @@
 import { Ajv } from 'ajv';
 import type { JSONWebKeySet } from 'jose';
 import { projectPath, readYamlFile } from '../data-files.js';
+import { allowlistEntryProblem } from './fhir-server-policy.js';
 
 /**
  * Trusted CDS clients (JWT issuers), from the file named by TRUSTED_ISSUERS_FILE (YAML or JSON), plus the CDS
- * Hooks sandbox preset when CDS_SANDBOX_PRESET is on (never in production).
+ * Hooks sandbox preset when CDS_SANDBOX_PRESET is on (never in production). The file is checked in full at
+ * start-up; any problem stops the service with a message naming the issuer and the field.
  */
 export interface TrustedIssuer {
-  /** Exact `iss` value. */
+  /** Exact `iss` value (compared as a string: no normalisation, so a trailing slash matters). */
   iss: string;
   /** Where the issuer's JWK Set is published (used when the JWT has no `jku`). */
   jwksUrl?: string;
-  /** `jku` values accepted for this issuer; a JWT whose `jku` is not listed is refused. */
+  /** `jku` values accepted for this issuer (exact strings); a JWT whose `jku` is not listed is refused. */
   allowedJku?: string[];
-  /** Keys given out of band (CDS Hooks 2.0.1: "the CDS Client and CDS Service SHALL communicate the JWK Set out-of-band"). */
+  /** Public keys given out of band (CDS Hooks 2.0.1: "the CDS Client and CDS Service SHALL communicate the JWK Set out-of-band"). */
   jwks?: JSONWebKeySet;
   /** Accepted algorithms, a subset of the asymmetric ones; default all of them. */
   algorithms?: string[];
@@ -33,6 +35,7 @@ const schema = {
   properties: {
     issuers: {
       type: 'array',
+      minItems: 1,
       items: {
         type: 'object',
         required: ['iss', 'fhirServers'],
@@ -40,10 +43,20 @@ const schema = {
         properties: {
           iss: { type: 'string', minLength: 1 },
           jwksUrl: { type: 'string', pattern: '^https?://' },
-          allowedJku: { type: 'array', items: { type: 'string', pattern: '^https?://' } },
-          jwks: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: { type: 'object' } } } },
+          allowedJku: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^https?://' } },
+          jwks: {
+            type: 'object',
+            required: ['keys'],
+            properties: {
+              keys: {
+                type: 'array',
+                minItems: 1,
+                items: { type: 'object', required: ['kty', 'kid'], properties: { kty: { enum: ['EC', 'RSA'] }, kid: { type: 'string' } } },
+              },
+            },
+          },
           algorithms: { type: 'array', minItems: 1, items: { enum: ASYMMETRIC_ALGORITHMS } },
-          tenants: { type: 'array', minItems: 1, items: { type: 'string' } },
+          tenants: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
           fhirServers: { type: 'array', items: { type: 'string', pattern: '^https?://' } },
         },
         anyOf: [{ required: ['jwksUrl'] }, { required: ['allowedJku'] }, { required: ['jwks'] }],
@@ -52,7 +65,25 @@ const schema = {
   },
 } as const;
 
-export function readTrustedIssuers(file: string): TrustedIssuer[] {
+export interface ReadIssuersOptions {
+  /** Production: JWKS URLs, allowed jku and fhirServers must all be https. */
+  httpsOnly?: boolean;
+}
+
+function keyUrlProblem(url: string, httpsOnly: boolean): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.username !== '' || u.password !== '') return 'credentials in the URL';
+  if (httpsOnly && u.protocol !== 'https:') return 'plain http (a JWK Set fetched over http can be swapped in transit)';
+  return undefined;
+}
+
+export function readTrustedIssuers(file: string, options: ReadIssuersOptions = {}): TrustedIssuer[] {
+  const httpsOnly = options.httpsOnly ?? false;
   const ajv = new Ajv({ allErrors: true, strict: false });
   const check = ajv.compile(schema);
   const data = readYamlFile(file);
@@ -60,10 +91,26 @@ export function readTrustedIssuers(file: string): TrustedIssuer[] {
   const issuers = (data as { issuers: TrustedIssuer[] }).issuers;
   const seen = new Set<string>();
   for (const i of issuers) {
-    if (seen.has(i.iss)) throw new Error(`${file}: issuer ${i.iss} is listed twice`);
+    const where = `${file}: issuer ${i.iss}`;
+    if (seen.has(i.iss)) throw new Error(`${where} is listed twice`);
     seen.add(i.iss);
     for (const k of i.jwks?.keys ?? []) {
-      if (typeof k['d'] === 'string') throw new Error(`${file}: issuer ${i.iss} lists a private key; give public keys only`);
+      const key = k as Record<string, unknown>;
+      if (['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'].some((m) => key[m] !== undefined))
+        throw new Error(`${where} lists a private or symmetric key (kid ${String(key['kid'])}); give public keys only`);
+    }
+    for (const [field, urls] of [
+      ['jwksUrl', i.jwksUrl !== undefined ? [i.jwksUrl] : []],
+      ['allowedJku', i.allowedJku ?? []],
+    ] as const) {
+      for (const url of urls) {
+        const problem = keyUrlProblem(url, httpsOnly);
+        if (problem !== undefined) throw new Error(`${where}: ${field} ${url}: ${problem}`);
+      }
+    }
+    for (const server of i.fhirServers) {
+      const problem = allowlistEntryProblem(server, httpsOnly);
+      if (problem !== undefined) throw new Error(`${where}: fhirServers ${server}: ${problem}`);
     }
   }
   return issuers;

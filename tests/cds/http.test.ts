@@ -116,20 +116,20 @@ describe('CORS', () => {
 });
 
 describe('logs', () => {
-  test('each hook call logs its request id and hookInstance, and no patient id or token', async () => {
+  test('each hook call writes one line with its request id, hookInstance and topics, and no patient id or token', async () => {
     const body = validPatientView(service.registry);
     await cds(service.app).hook('hip-pain-patient-view', body, { 'x-request-id': 'log-check-1' });
     const lines = service.logs.lines().filter((l) => l['reqId'] === 'log-check-1');
-    const answered = lines.find((l) => l['msg'] === 'hook answered');
-    expect(answered).toMatchObject({
-      hookInstance: body.hookInstance,
-      service: 'hip-pain-patient-view',
-      topics: ['radiographs-first', 'exercise-program-review'],
-    });
-    expect(lines.find((l) => l['msg'] === 'request')).toMatchObject({
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      msg: 'request',
       method: 'POST',
       path: '/cds-services/hip-pain-patient-view',
       status: 200,
+      hookInstance: body.hookInstance,
+      service: 'hip-pain-patient-view',
+      sources: expect.objectContaining({ conditions: 'prefetch' }),
+      topics: ['radiographs-first', 'exercise-program-review'],
     });
     const text = JSON.stringify(lines);
     expect(text).not.toContain(body.context.patientId);
