@@ -11,7 +11,14 @@ const card = JSON.stringify({
       uuid: '8f4a1c1e-3f7e-4d0a-9d59-0a6f7d5c2b11',
       summary: 'Persistent hip pain without radiographs: order AP pelvis and lateral hip views before any other imaging',
       indicator: 'warning',
-      source: { label: 'Hip pain pathway v1.0.0', topic: { system: 'http://hip-pain-cds.org/fhir/CodeSystem/topic', code: 'radiographs-first', display: 'Radiographs first' } },
+      source: {
+        label: 'Hip pain pathway v1.0.0',
+        topic: {
+          system: 'http://hip-pain-cds.org/fhir/CodeSystem/topic',
+          code: 'radiographs-first',
+          display: 'Radiographs first',
+        },
+      },
     },
   ],
 });
@@ -32,6 +39,8 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 5000;
 server.listen(Number(process.env['PORT'] ?? 0), '127.0.0.1', () => {
   const a = server.address();
-  process.stdout.write(`${JSON.stringify({ msg: 'baseline listening', port: typeof a === 'object' && a !== null ? a.port : 0 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ msg: 'baseline listening', port: typeof a === 'object' && a !== null ? a.port : 0 })}\n`,
+  );
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -124,10 +124,24 @@ interface Measured {
 
 async function load(port: number, path: string, body: string, connections: number, duration: number): Promise<Measured> {
   const run = (seconds: number): Promise<autocannon.Result> =>
-    autocannon({ url: `http://127.0.0.1:${port}${path}`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections, duration: seconds });
+    autocannon({
+      url: `http://127.0.0.1:${port}${path}`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      connections,
+      duration: seconds,
+    });
   await run(Math.min(2, duration)); // warm-up: JIT, connection pools
   const r = await run(duration);
-  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
 }
 
 interface Scenario {
@@ -170,9 +184,30 @@ async function main(): Promise<void> {
     prefetch: {
       ...syntheaRequest.prefetch,
       ...Object.fromEntries(
-        [['conditions', 'Condition'], ['observations', 'Observation'], ['medications', 'MedicationRequest'], ['procedures', 'Procedure'], ['diagnosticReports', 'DiagnosticReport'], ['imagingStudies', 'ImagingStudy'], ['serviceRequests', 'ServiceRequest']].map(([key, type]) => [
+        [
+          ['conditions', 'Condition'],
+          ['observations', 'Observation'],
+          ['medications', 'MedicationRequest'],
+          ['procedures', 'Procedure'],
+          ['diagnosticReports', 'DiagnosticReport'],
+          ['imagingStudies', 'ImagingStudy'],
+          ['serviceRequests', 'ServiceRequest'],
+        ].map(([key, type]) => [
           key,
-          { resourceType: 'Bundle', type: 'searchset', entry: [...(byType.get(type as string) ?? []), ...(type === 'Observation' ? [...(byType.get('Encounter') ?? []), ...(byType.get('Claim') ?? []), ...(byType.get('ExplanationOfBenefit') ?? [])] : [])].map((resource) => ({ resource })) },
+          {
+            resourceType: 'Bundle',
+            type: 'searchset',
+            entry: [
+              ...(byType.get(type as string) ?? []),
+              ...(type === 'Observation'
+                ? [
+                    ...(byType.get('Encounter') ?? []),
+                    ...(byType.get('Claim') ?? []),
+                    ...(byType.get('ExplanationOfBenefit') ?? []),
+                  ]
+                : []),
+            ].map((resource) => ({ resource })),
+          },
         ]),
       ),
     } as CdsRequest['prefetch'],
@@ -181,12 +216,44 @@ async function main(): Promise<void> {
 
   let fhir: BenchFhirServer | undefined;
   const scenarios: Scenario[] = [
-    { id: 'a', title: 'patient-view, full prefetch, typical patient', path: '/cds-services/hip-pain-patient-view', body: JSON.stringify(scenarioRequest(typical, registry, { prefetch: 'full' })) },
-    { id: 'b', title: `patient-view, full prefetch, largest Synthea record (${(statSync(synthea).size / 1e6).toFixed(1)} MB file)`, path: '/cds-services/hip-pain-patient-view', body: JSON.stringify(syntheaRequest) },
-    { id: 'b2', title: 'as (b) with the whole record in prefetch (no template filters)', path: '/cds-services/hip-pain-patient-view', body: JSON.stringify(unfiltered) },
-    { id: 'c', title: 'order-select with draft orders', path: '/cds-services/hip-pain-order-select', body: JSON.stringify(scenarioRequest(orderSelect, registry, { prefetch: 'full' })) },
-    { id: 'd', title: 'patient-view, no prefetch, FHIR engine +20 ms per response', path: '/cds-services/hip-pain-patient-view', body: '', fhir: true },
-    { id: 'a2', title: 'as (a) with WEB_CONCURRENCY=2', path: '/cds-services/hip-pain-patient-view', body: '', env: { WEB_CONCURRENCY: '2' } },
+    {
+      id: 'a',
+      title: 'patient-view, full prefetch, typical patient',
+      path: '/cds-services/hip-pain-patient-view',
+      body: JSON.stringify(scenarioRequest(typical, registry, { prefetch: 'full' })),
+    },
+    {
+      id: 'b',
+      title: `patient-view, full prefetch, largest Synthea record (${(statSync(synthea).size / 1e6).toFixed(1)} MB file)`,
+      path: '/cds-services/hip-pain-patient-view',
+      body: JSON.stringify(syntheaRequest),
+    },
+    {
+      id: 'b2',
+      title: 'as (b) with the whole record in prefetch (no template filters)',
+      path: '/cds-services/hip-pain-patient-view',
+      body: JSON.stringify(unfiltered),
+    },
+    {
+      id: 'c',
+      title: 'order-select with draft orders',
+      path: '/cds-services/hip-pain-order-select',
+      body: JSON.stringify(scenarioRequest(orderSelect, registry, { prefetch: 'full' })),
+    },
+    {
+      id: 'd',
+      title: 'patient-view, no prefetch, FHIR engine +20 ms per response',
+      path: '/cds-services/hip-pain-patient-view',
+      body: '',
+      fhir: true,
+    },
+    {
+      id: 'a2',
+      title: 'as (a) with WEB_CONCURRENCY=2',
+      path: '/cds-services/hip-pain-patient-view',
+      body: '',
+      env: { WEB_CONCURRENCY: '2' },
+    },
   ];
   const a = scenarios[0] as Scenario;
   const a2 = scenarios.find((s) => s.id === 'a2');
@@ -217,7 +284,11 @@ async function main(): Promise<void> {
     await baseline.stop();
     const nodeArgs = args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${projectPath('bench', 'results', 'profiles')}`] : [];
     // Rate limits off: the benchmark is one client on purpose.
-    const service = await start(serviceScript, { LOG_LEVEL: 'info', RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_ISSUER: '0', ...(s.env ?? {}) }, nodeArgs);
+    const service = await start(
+      serviceScript,
+      { LOG_LEVEL: 'info', RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_ISSUER: '0', ...(s.env ?? {}) },
+      nodeArgs,
+    );
     const svc = await load(service.port, s.path, body, args.connections, args.duration);
     const rss = peakRssMb(service.child.pid ?? 0);
     await service.stop();
@@ -239,12 +310,26 @@ async function main(): Promise<void> {
   }
   await fhir?.close();
 
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version };
-  const out = { date: new Date().toISOString(), machine, connections: args.connections, durationSeconds: args.duration, startupMs, results };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+  };
+  const out = {
+    date: new Date().toISOString(),
+    machine,
+    connections: args.connections,
+    durationSeconds: args.duration,
+    startupMs,
+    results,
+  };
   mkdirSync(projectPath('bench', 'results'), { recursive: true });
   const file = join(projectPath('bench', 'results'), `${out.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  process.stdout.write(`machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}\nwritten: ${file}\n`);
+  process.stdout.write(
+    `machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGb} GB, Node ${machine.node}\nwritten: ${file}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

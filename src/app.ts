@@ -4,7 +4,7 @@ import type { ServiceConfig } from './config/service-config.js';
 import { cors } from './http/cors.js';
 import { errorHandler, sendError } from './http/errors.js';
 import { HttpError } from './http/operation-outcome.js';
-import { RateLimiter } from './http/rate-limit.js';
+import { addressKey, RateLimiter } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import type { Logger } from './log.js';
 
@@ -31,7 +31,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const perAddress = new RateLimiter(config.limits.perAddressPerMinute);
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const wait = perAddress.take(req.ip ?? 'unknown');
+    const wait = perAddress.take(addressKey(req.ip ?? 'unknown'));
     if (wait > 0) {
       req.log.warn({ limit: 'address' }, 'rate limited');
       sendError(

@@ -17,7 +17,7 @@ export const REDACTED_PATHS = [
   'jwt',
   'prefetch',
   'context',
-]
+];
 
 export interface LoggerOptions {
   level: string;

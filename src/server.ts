@@ -1,3 +1,4 @@
+import './env-guard.js';
 import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import { ConfigError } from './config/env.js';
@@ -18,6 +19,8 @@ export async function startServer(config: ServiceConfig): Promise<{ server: Serv
       requestTimeout: config.limits.requestTimeoutMs,
       headersTimeout: config.limits.headersTimeoutMs,
       keepAliveTimeout: config.limits.keepAliveTimeoutMs,
+      // Enforce the header and request time-outs every second (Node's default check is every 30 s).
+      connectionsCheckingInterval: 1000,
     },
     service.app,
   );

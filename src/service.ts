@@ -1,3 +1,4 @@
+import './env-guard.js';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { createApp } from './app.js';
 import { FeedbackService } from './cds/feedback-service.js';

@@ -112,7 +112,12 @@ export class CardRenderer {
     let block = this.guidanceBlocks.get(t);
     if (block === undefined) {
       const { shared } = this.templates;
-      block = Mustache.render(shared.partials['guidance'] ?? '', { pathway: shared.pathway, guidance: t.guidance }, shared.partials, { escape: escapeMarkdown }).trim();
+      block = Mustache.render(
+        shared.partials['guidance'] ?? '',
+        { pathway: shared.pathway, guidance: t.guidance },
+        shared.partials,
+        { escape: escapeMarkdown },
+      ).trim();
       this.guidanceBlocks.set(t, block);
     }
     return block;

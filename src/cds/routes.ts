@@ -77,12 +77,13 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       now: deps.now(),
       checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
     });
-    res.json(response);
+    if (!res.headersSent) res.json(response); // the request time-out (503) may have answered already
   });
   router.all('/cds-services/:id', methodNotAllowed('POST'));
 
   router.post('/cds-services/:id/feedback', deps.authenticate, requireJson, json, async (req, res) => {
     const result = await deps.feedback.record(req.params['id'] as string, req.body as unknown, req.log, deps.now());
+    if (res.headersSent) return;
     res
       .status(200)
       .json({ received: result.created + result.duplicates, created: result.created, duplicates: result.duplicates });

@@ -83,14 +83,28 @@ export class FhirKitFetcher implements FhirFetcher {
     });
   }
 
+  /**
+   * A client for one call. The Bearer token is not given to fhir-kit-client, whose debug output
+   * (DEBUG=fhir-kit-client:*) prints each request's URL and headers: the connection layer adds the Authorization
+   * header to each request, and only to requests for URLs under fhirServer, a second guard behind the checks of
+   * next links and redirects.
+   */
   private client(access: FhirAccess): Client {
-    const client = new Client({
+    const authorization = `Bearer ${access.accessToken}`;
+    const dispatcher = this.dispatcher.compose(
+      (dispatch) => (opts, handler) =>
+        dispatch(
+          isUnder(`${String(opts.origin ?? '').replace(/\/+$/, '')}${opts.path}`, access.baseUrl)
+            ? { ...opts, headers: withHeader(opts.headers, 'authorization', authorization) }
+            : opts,
+          handler,
+        ),
+    );
+    return new Client({
       baseUrl: access.baseUrl,
       // `dispatcher` is undici's extension of RequestInit (Node's fetch honours it); redirects are handled here.
-      requestOptions: { redirect: 'manual', dispatcher: this.dispatcher } as Record<string, unknown>,
+      requestOptions: { redirect: 'manual', dispatcher } as Record<string, unknown>,
     });
-    client.bearerToken = access.accessToken;
-    return client;
   }
 
   async search(access: FhirAccess, queries: readonly FhirQuery[], signal: AbortSignal): Promise<Map<string, GatheredEntry[]>> {
@@ -143,15 +157,24 @@ export class FhirKitFetcher implements FhirFetcher {
     budget: AbortSignal,
     signal: AbortSignal,
   ): Promise<GatheredEntry[]> {
-    const isRead = READ.test(query.url);
+    const readType = READ.exec(query.url)?.[1];
+    const isRead = readType !== undefined;
     const entries: GatheredEntry[] = [];
-    let url = isRead || /^https?:/i.test(query.url) ? query.url : this.withCount(query.url);
+    const absolute = /^[a-z][a-z0-9+.-]*:/i.test(query.url);
+    // An absolute URL (a prefetch Bundle's next link) is only ever called when it is under fhirServer.
+    if (absolute && !isUnder(query.url, access.baseUrl))
+      throw new FhirQueryError(query, 'not-allowed', 'a next link points outside fhirServer; it was not followed');
+    let url = isRead || absolute ? query.url : this.withCount(query.url);
     for (let page = 1; ; page++) {
       const body = await this.get(client, access, query, url, budget, signal, isRead, page === 1);
       if (body === undefined) return entries; // a read of something that does not exist
       if (isRead) {
-        if (typeof body['resourceType'] !== 'string' || body['resourceType'] === 'OperationOutcome')
-          throw new FhirQueryError(query, 'invalid-response', 'the FHIR server did not answer a resource');
+        if (body['resourceType'] !== readType)
+          throw new FhirQueryError(
+            query,
+            'invalid-response',
+            `the FHIR server answered ${typeof body['resourceType'] === 'string' ? `a ${body['resourceType']}` : 'a non-FHIR body'}, not a ${readType}`,
+          );
         entries.push({ resource: body as unknown as FhirResource });
         return entries;
       }
@@ -204,6 +227,11 @@ export class FhirKitFetcher implements FhirFetcher {
     const search = firstPage && !isRead ? TYPE_SEARCH.exec(url) : null;
     const post = search?.[1] !== undefined && `${access.baseUrl}/${url}`.length > this.maxGetUrlLength;
     for (let hop = 0; ; hop++) {
+      // The last guard: whatever a URL came from (a template, a next link of prefetch or of the server, a redirect),
+      // nothing outside fhirServer is ever called.
+      const absolute = resolveUrl(target, access.baseUrl);
+      if (absolute === undefined || !isUnder(absolute, access.baseUrl))
+        throw new FhirQueryError(query, 'not-allowed', 'a URL outside fhirServer was not called');
       try {
         const body = (
           post && hop === 0 && search?.[1] !== undefined
@@ -224,7 +252,8 @@ export class FhirKitFetcher implements FhirFetcher {
         const status = e.response?.status;
         if (status === undefined) {
           const code = e.cause?.code;
-          if (code === 'EFORBIDDEN') throw new FhirQueryError(query, 'forbidden-address', 'fhirServer resolves to a forbidden address');
+          if (code === 'EFORBIDDEN')
+            throw new FhirQueryError(query, 'forbidden-address', 'fhirServer resolves to a forbidden address');
           throw new FhirQueryError(
             query,
             'unreachable',
@@ -244,7 +273,8 @@ export class FhirKitFetcher implements FhirFetcher {
           target = resolved;
           continue;
         }
-        if (status < 300) throw new FhirQueryError(query, 'invalid-response', 'the FHIR server answered something that is not JSON');
+        if (status < 300)
+          throw new FhirQueryError(query, 'invalid-response', 'the FHIR server answered something that is not JSON');
         if ((status === 404 || status === 410) && isRead) return undefined;
         if (status === 401 || status === 403)
           throw new FhirQueryError(query, 'unauthorized', `the FHIR server refused the access token (${status})`);
@@ -257,6 +287,28 @@ export class FhirKitFetcher implements FhirFetcher {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+type DispatchHeaders = Parameters<Agent['dispatch']>[0]['headers'];
+
+/** The request's headers with one more (undici gives them as an object, a flat array or pairs). */
+function withHeader(headers: DispatchHeaders, name: string, value: string): DispatchHeaders {
+  if (headers === undefined || headers === null) return { [name]: value };
+  if (Array.isArray(headers)) {
+    const flat = headers as string[];
+    const out: string[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      if (flat[i]?.toLowerCase() !== name) out.push(flat[i] as string, flat[i + 1] as string);
+    return [...out, name, value];
+  }
+  if (Symbol.iterator in headers) {
+    const out: Record<string, string | string[] | undefined> = {};
+    for (const [k, v] of headers as Iterable<[string, string | string[] | undefined]>) if (k.toLowerCase() !== name) out[k] = v;
+    return { ...out, [name]: value };
+  }
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== name) out[k] = v;
+  return { ...out, [name]: value };
 }
 
 function isErrorOutcome(r: Record<string, Json>): boolean {

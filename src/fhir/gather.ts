@@ -129,8 +129,6 @@ export class DataGatherer {
         }
         continue;
       }
-      const url = fillTemplate(template, request.context as unknown as Record<string, unknown>);
-      toFetch.push({ key, template, url });
       unsatisfied.push({ key, template, why: whyMissing(state), nullValue: state.state === 'null' });
     }
 
@@ -154,6 +152,23 @@ export class DataGatherer {
       return { entries, sources };
     }
 
+    for (const u of unsatisfied) {
+      if (toFetch.some((q) => q.key === u.key)) continue; // a next page, already queued
+      try {
+        toFetch.push({
+          key: u.key,
+          template: u.template,
+          url: fillTemplate(u.template, request.context as unknown as Record<string, unknown>),
+        });
+      } catch (err) {
+        // A template token this call has no value for (e.g. {{userPractitionerId}} for a user who is not a Practitioner).
+        throw new HttpError(412, {
+          code: 'incomplete',
+          expression: `prefetch.${u.key}`,
+          diagnostics: `prefetch.${u.key} ${u.why} (${u.template}) and cannot be fetched: ${(err as Error).message}`,
+        });
+      }
+    }
     const wantedMedications = toFetch.length === 0 ? this.unresolvedMedications(entries, access) : [];
     if (toFetch.length === 0 && wantedMedications.length === 0) return { entries, sources };
 
@@ -219,7 +234,12 @@ export class DataGatherer {
    * MedicationRequests may reference Medications that neither prefetch nor the _include brought: read them in one
    * round. When the server does not have them (or the read fails), the indexer classifies by text.
    */
-  private async resolveMedications(entries: GatheredEntry[], access: FhirAccess, signal: AbortSignal, log: Logger): Promise<void> {
+  private async resolveMedications(
+    entries: GatheredEntry[],
+    access: FhirAccess,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<void> {
     const wanted = this.unresolvedMedications(entries, access);
     if (wanted.length === 0) return;
     try {

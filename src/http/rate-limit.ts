@@ -1,3 +1,24 @@
+import { isIP } from 'node:net';
+import { ipv6Groups } from '../security/fhir-server-policy.js';
+
+/**
+ * The rate-limit key of a client address: an IPv4 address as is (also when written IPv4-mapped,
+ * `::ffff:1.2.3.4`); an IPv6 address by its /64 prefix, since one client usually holds a whole /64 and could
+ * otherwise rotate through addresses to dodge a per-address limit.
+ */
+export function addressKey(ip: string): string {
+  const bare = ip.replace(/^\[|\]$/g, '');
+  if (isIP(bare) !== 6) return bare;
+  const g = ipv6Groups(bare.toLowerCase());
+  if (g === undefined) return bare;
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
+    return [(g[6] ?? 0) >> 8, (g[6] ?? 0) & 0xff, (g[7] ?? 0) >> 8, (g[7] ?? 0) & 0xff].join('.');
+  return `${g
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(':')}::/64`;
+}
+
 /**
  * At most `perMinute` requests per key (client address, or authenticated issuer) in any window of one minute
  * that starts with the key's first request. Each key has its own window, so a burst cannot straddle a shared

@@ -237,3 +237,24 @@ export function dailyMaximum(order: MedicationEntry, ingredientClass: string): D
   }
   return best ?? { ok: false, reason: 'no usable dosage' };
 }
+
+/** A suggested acetaminophen schedule, with the numbers its card template shows. */
+export interface Regimen {
+  doseMg: number;
+  everyHours: number;
+  dailyMg: number;
+  /** The daily maximum the schedule was chosen within (written into maxDosePerPeriod). */
+  maxDailyMg: number;
+}
+
+/** The first configured schedule (most preferred first) whose daily dose fits within `maxDailyMg`. */
+export function regimenWithin(
+  regimens: readonly { doseMg: number; everyHours: number }[],
+  maxDailyMg: number,
+): Regimen | undefined {
+  for (const r of regimens) {
+    const dailyMg = (r.doseMg * 24) / r.everyHours;
+    if (dailyMg <= maxDailyMg) return { doseMg: r.doseMg, everyHours: r.everyHours, dailyMg, maxDailyMg };
+  }
+  return undefined;
+}

@@ -42,7 +42,7 @@ function isForbiddenIpv4([a, b, c, d]: readonly [number, number, number, number]
 }
 
 /** An IPv6 address as eight 16-bit groups (zone id ignored), or undefined. */
-function ipv6Groups(ip: string): number[] | undefined {
+export function ipv6Groups(ip: string): number[] | undefined {
   let s = ip.replace(/%.*$/, '');
   // An embedded dotted IPv4 tail (::ffff:1.2.3.4) becomes two groups.
   const tail = /(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(s);
@@ -77,8 +77,7 @@ function isForbiddenIpv6(g: readonly number[]): boolean {
   const zeroTo = (n: number): boolean => g.slice(0, n).every((x) => x === 0);
   if (g.every((x) => x === 0)) return true; // :: unspecified (reaches this host)
   if ((g0 & 0xffc0) === 0xfe80) return true; // fe80::/10 link-local
-  if (g0 === 0xfd00 && g1 === 0x0ec2 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0 && g6 === 0 && g7 === 0x254)
-    return true; // AWS metadata over IPv6 (fd00:ec2::254)
+  if (g0 === 0xfd00 && g1 === 0x0ec2 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0 && g6 === 0 && g7 === 0x254) return true; // AWS metadata over IPv6 (fd00:ec2::254)
   // IPv4 inside IPv6: the IPv4 rules apply to the address inside.
   if (zeroTo(5) && g5 === 0xffff) return isForbiddenIpv4(v4Of(g6, g7)); // ::ffff:a.b.c.d mapped
   if (zeroTo(4) && g4 === 0xffff && g5 === 0) return isForbiddenIpv4(v4Of(g6, g7)); // ::ffff:0:a.b.c.d translated

@@ -85,9 +85,7 @@ const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 export function localKeySet(jwks: JSONWebKeySet): { kids: Set<string>; getKey: KeyGetter } {
   const publicOnly = {
     keys: jwks.keys.filter(
-      (k) =>
-        (k.kty === 'EC' || k.kty === 'RSA') &&
-        !SECRET_MEMBERS.some((m) => (k as Record<string, unknown>)[m] !== undefined),
+      (k) => (k.kty === 'EC' || k.kty === 'RSA') && !SECRET_MEMBERS.some((m) => (k as Record<string, unknown>)[m] !== undefined),
     ),
   };
   return {
@@ -125,9 +123,7 @@ export class JwksCache {
   private mayFetch(url: string): boolean {
     const last = this.lastAttempt.get(url);
     if (last === undefined) return true;
-    const wait = last.ok
-      ? this.options.minRefreshMs
-      : (this.options.failureRetryMs ?? Math.min(this.options.minRefreshMs, 5000));
+    const wait = last.ok ? this.options.minRefreshMs : (this.options.failureRetryMs ?? Math.min(this.options.minRefreshMs, 5000));
     return this.now() - last.at >= wait;
   }
 

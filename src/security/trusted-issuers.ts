@@ -51,7 +51,11 @@ const schema = {
               keys: {
                 type: 'array',
                 minItems: 1,
-                items: { type: 'object', required: ['kty', 'kid'], properties: { kty: { enum: ['EC', 'RSA'] }, kid: { type: 'string' } } },
+                items: {
+                  type: 'object',
+                  required: ['kty', 'kid'],
+                  properties: { kty: { enum: ['EC', 'RSA'] }, kid: { type: 'string' } },
+                },
               },
             },
           },

@@ -1,4 +1,4 @@
-import { dailyMaximum } from '../dosing.js';
+import { dailyMaximum, regimenWithin } from '../dosing.js';
 import { type Finding, isMedication, type Rule, type RuleInput } from '../rule.js';
 import { VS } from '../value-set-ids.js';
 import type { MedicationEntry } from '../../record/types.js';
@@ -47,15 +47,11 @@ function assess({ facts, judged, drafts, config }: RuleInput): Assessment {
 
   const otherMg = lines.filter((l) => !l.judged).reduce((s, l) => s + l.mg, 0);
   const remainingMg = Math.max(0, limitMg - otherMg);
-  const regimen = config.acetaminophen.regimens.find((r) => (r.doseMg * 24) / r.everyHours <= remainingMg);
+  const regimen = regimenWithin(config.acetaminophen.regimens, remainingMg);
   const offending = lines.filter((l) => l.judged).map((l) => l.order);
   const suggestion =
     regimen !== undefined && offending.length === 1
-      ? {
-          id: 'safe-schedule',
-          orders: offending,
-          values: { regimen: { ...regimen, dailyMg: (regimen.doseMg * 24) / regimen.everyHours, maxDailyMg: remainingMg } },
-        }
+      ? { id: 'safe-schedule', orders: offending, values: { regimen } }
       : { id: 'remove-order', orders: offending };
   return {
     finding: {

@@ -1,3 +1,4 @@
+import { regimenWithin } from '../dosing.js';
 import type { Rule } from '../rule.js';
 
 /** add-acetaminophen [info] — PATHWAY §3. The card: cards/add-acetaminophen.yaml. */
@@ -11,18 +12,12 @@ export const addAcetaminophen: Rule = {
   },
   evaluate({ facts, config }) {
     if (!facts.persistentHipPain || facts.current.nsaid.length === 0 || facts.current.acetaminophen.length > 0) return null;
-    const maxDailyMg = facts.acetaminophenMaxDailyMg;
-    const regimen = config.acetaminophen.regimens.find((r) => (r.doseMg * 24) / r.everyHours <= maxDailyMg);
+    const regimen = regimenWithin(config.acetaminophen.regimens, facts.acetaminophenMaxDailyMg);
     if (regimen === undefined) return null;
     return {
       topic: 'add-acetaminophen',
       evidence: {},
-      suggestions: [
-        {
-          id: 'order-acetaminophen',
-          values: { regimen: { ...regimen, dailyMg: (regimen.doseMg * 24) / regimen.everyHours, maxDailyMg } },
-        },
-      ],
+      suggestions: [{ id: 'order-acetaminophen', values: { regimen } }],
     };
   },
 };

@@ -1,3 +1,4 @@
+import { regimenWithin } from '../dosing.js';
 import { isMedication, type Rule, type SuggestionChoice } from '../rule.js';
 import { HIP_CONDITION_SETS, inAny, VS } from '../value-set-ids.js';
 import type { MedicationEntry } from '../../record/types.js';
@@ -36,15 +37,14 @@ export const avoidOpioids: Rule = {
     // The draft itself may contain acetaminophen (acetaminophen/oxycodone): that is what is being removed.
     let next: SuggestionChoice;
     if (acetaminophen.length === 0) {
-      const maxDailyMg = facts.acetaminophenMaxDailyMg;
-      const regimen = config.acetaminophen.regimens.find((r) => (r.doseMg * 24) / r.everyHours <= maxDailyMg);
+      const regimen = regimenWithin(config.acetaminophen.regimens, facts.acetaminophenMaxDailyMg);
       next =
         regimen === undefined
           ? { id: 'remove-opioid', orders }
           : {
               id: 'replace-with-acetaminophen',
               orders,
-              values: { regimen: { ...regimen, dailyMg: (regimen.doseMg * 24) / regimen.everyHours, maxDailyMg } },
+              values: { regimen },
             };
     } else if (nsaid.length > 0 && duloxetine.length === 0 && facts.duloxetineContraindications.length === 0) {
       next = { id: 'replace-with-duloxetine', orders };

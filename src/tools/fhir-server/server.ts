@@ -9,6 +9,7 @@ import type {
   OperationOutcome,
   Resource,
 } from '@medplum/fhirtypes';
+import type { Bundle as R4Bundle } from 'fhir/r4.js';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadFhirDefinitions, searchableTypes } from './definitions.js';
@@ -40,8 +41,8 @@ export interface FhirRequestRecord {
 
 /** What the server does instead of answering normally. */
 export type FhirFault =
-  /** Answer this status and body (which need not be JSON). */
-  | { status: number; body: string; contentType?: string }
+  /** Answer this status, body (which need not be JSON) and headers. */
+  | { status: number; body: string; contentType?: string; headers?: Record<string, string> }
   /** Accept the request and never answer. */
   | 'hang'
   /** Close the connection without an answer. */
@@ -63,13 +64,15 @@ export interface FhirServerOptions {
   /** Largest page a search may ask for; larger `_count` values are lowered to it (default 1000). */
   maxCount?: number;
   /** Transaction or batch Bundles loaded before the server listens. */
-  seed?: readonly Bundle[];
+  seed?: readonly R4Bundle[];
   /** Chooses a fault for a request (tests); undefined answers normally. */
   fault?: (request: FhirRequestRecord) => FhirFault | undefined;
   /** Access-Control-Allow-Origin (default `*`). */
   corsOrigin?: string;
   /** Largest request body in bytes (default 64 MB, for transaction Bundles of whole records). */
   bodyLimitBytes?: number;
+  /** Keep every request in `requests` (default true; a long-running demo turns it off). */
+  recordRequests?: boolean;
 }
 
 export interface RunningFhirServer {
@@ -80,7 +83,7 @@ export interface RunningFhirServer {
   /** Every request received, oldest first. */
   readonly requests: FhirRequestRecord[];
   /** Processes a transaction or batch Bundle; throws naming the entries that failed. */
-  load(bundle: Bundle): Promise<Bundle>;
+  load(bundle: R4Bundle): Promise<R4Bundle>;
   setFault(fault: FhirServerOptions['fault']): void;
   setDelay(ms: number): void;
   close(): Promise<void>;
@@ -91,6 +94,8 @@ const CORS_HEADERS = {
   'Access-Control-Allow-Headers': 'Authorization, Content-Type, Accept, If-None-Exist, If-Match, Prefer, X-Requested-With',
   'Access-Control-Expose-Headers': 'Location, Content-Location, ETag, Last-Modified',
   'Access-Control-Max-Age': '600',
+  // Chrome asks before a public page (the CDS Hooks sandbox) calls a server on this machine.
+  'Access-Control-Allow-Private-Network': 'true',
 };
 
 let capabilityStatement: CapabilityStatement | undefined;
@@ -128,7 +133,16 @@ function capabilities(): CapabilityStatement {
 function fhirRequest(method: HttpMethod, url: string, body: unknown, headers?: IncomingHttpHeaders): FhirRequest {
   // pathname must be '' (the router parses url); transactions off = entry-by-entry batch semantics, because
   // MemoryRepository has no rollback and the router caps strict transactions at 8 conditional entries.
-  return { method, url, pathname: '', params: {}, query: {}, body, ...(headers ? { headers } : {}), config: { transactions: false } };
+  return {
+    method,
+    url,
+    pathname: '',
+    params: {},
+    query: {},
+    body,
+    ...(headers ? { headers } : {}),
+    config: { transactions: false },
+  };
 }
 
 export async function startFhirServer(options: FhirServerOptions = {}): Promise<RunningFhirServer> {
@@ -147,17 +161,20 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
   let closed = false;
   const timers = new Set<NodeJS.Timeout>();
 
-  const load = async (bundle: Bundle): Promise<Bundle> => {
-    const [outcome, result] = await router.handleRequest(fhirRequest('POST', '', bundle), repo);
+  // The project's FHIR types (@types/fhir) and Medplum's describe the same JSON; the engine checks it.
+  const load = async (bundle: R4Bundle): Promise<R4Bundle> => {
+    const [outcome, result] = await router.handleRequest(fhirRequest('POST', '', bundle as unknown as Bundle), repo);
     if (getStatus(outcome) >= 300 || result?.resourceType !== 'Bundle')
       throw new Error(`the FHIR server refused the Bundle: ${outcome.issue?.[0]?.details?.text ?? outcome.id ?? ''}`);
     const failed = (result.entry ?? []).flatMap((e, i) =>
       e.response?.status?.startsWith('2') === true
         ? []
-        : [`entry ${i}: ${e.response?.status ?? 'no status'} ${(e.response?.outcome as OperationOutcome | undefined)?.issue?.[0]?.details?.text ?? ''}`],
+        : [
+            `entry ${i}: ${e.response?.status ?? 'no status'} ${(e.response?.outcome as OperationOutcome | undefined)?.issue?.[0]?.details?.text ?? ''}`,
+          ],
     );
     if (failed.length > 0) throw new Error(`${failed.length} entries failed: ${failed.slice(0, 5).join('; ')}`);
-    return result;
+    return result as unknown as R4Bundle;
   };
   for (const bundle of options.seed ?? []) await load(bundle);
 
@@ -200,7 +217,7 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
       ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
       at: Date.now(),
     };
-    requests.push(record);
+    if (options.recordRequests !== false) requests.push(record);
     const chosen = fault?.(record);
     if (chosen === 'reset') {
       req.socket.destroy();
@@ -213,6 +230,7 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
       res.writeHead(chosen.status, {
         'Content-Type': chosen.contentType ?? 'application/fhir+json',
         'Access-Control-Allow-Origin': corsOrigin,
+        ...chosen.headers,
       });
       res.end(chosen.body);
       return;

@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# hip-pain-cds: the CDS Hooks service (target runtime, the default) and the fixture loader (target loader).
+#   docker build -t hip-pain-cds .                          # the service, on port 3000
+#   docker build -t hip-pain-cds-loader --target loader .   # load-fixtures with fhir-fixtures
+# The runtime image has production dependencies only and runs as the unprivileged `node` user.
+
+# --- build: every dependency (TypeScript, types), compile src/ and bench/ to dist/ --------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` compiles, and the sources are not here yet.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY bench ./bench
+RUN npm run build
+
+# --- runtime: the service, production dependencies only ------------------------------------------------------
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY hooks ./hooks
+COPY cards ./cards
+COPY valuesets ./valuesets
+COPY config ./config
+RUN mkdir -p var && chown node:node var
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/src/server.js"]
+
+# --- loader: load-fixtures and the fixtures it loads into a FHIR server ---------------------------------------
+FROM runtime AS loader
+COPY fhir-fixtures ./fhir-fixtures
+HEALTHCHECK NONE
+CMD ["node", "dist/src/tools/load-fixtures.js", "--help"]
