@@ -1,27 +1,12 @@
 import { createServer } from 'node:http';
+import { FIXED_CARD } from './fixed-card.js';
 
 /**
  * The floor: a bare node:http server doing the same JSON round trip as a hook call, with no framework and no
  * logic — read the whole body, JSON.parse it, answer one fixed card. Every benchmark scenario is compared with
  * this server, measured in the same run on the same machine.
  */
-const card = JSON.stringify({
-  cards: [
-    {
-      uuid: '8f4a1c1e-3f7e-4d0a-9d59-0a6f7d5c2b11',
-      summary: 'Persistent hip pain without radiographs: order AP pelvis and lateral hip views before any other imaging',
-      indicator: 'warning',
-      source: {
-        label: 'Hip pain pathway v1.0.0',
-        topic: {
-          system: 'http://hip-pain-cds.org/fhir/CodeSystem/topic',
-          code: 'radiographs-first',
-          display: 'Radiographs first',
-        },
-      },
-    },
-  ],
-});
+const card = FIXED_CARD;
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];

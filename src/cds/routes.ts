@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { sendJson, jsonBody } from '../http/json-body.js';
 import { HttpError } from '../http/operation-outcome.js';
 import type { Caller } from '../security/types.js';
 import type { FeedbackService } from './feedback-service.js';
@@ -54,7 +55,7 @@ function methodNotAllowed(allow: string) {
 /** The CDS Hooks endpoints: discovery, the three services, and their feedback. */
 export function cdsRoutes(deps: CdsRoutesDeps): Router {
   const router = express.Router({ caseSensitive: true, strict: false });
-  const json = express.json({ limit: deps.bodyLimit, strict: true, type: () => true });
+  const json = jsonBody(deps.bodyLimit);
 
   router.get('/cds-services', deps.authenticate, (_req, res) => {
     const services = deps.registry.list().map((s) => ({
@@ -77,7 +78,7 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       now: deps.now(),
       checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
     });
-    if (!res.headersSent) res.json(response); // the request time-out (503) may have answered already
+    if (!res.headersSent) sendJson(res, 200, response); // the request time-out (503) may have answered already
   });
   router.all('/cds-services/:id', methodNotAllowed('POST'));
 
