@@ -47,9 +47,14 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
+  // The request time-out: answer 503, and abort the request's signal so that its FHIR queries stop. The signal
+  // is also aborted when the client goes away before the answer.
   app.use((req: Request, res: Response, next: NextFunction) => {
+    const controller = new AbortController();
+    req.abortSignal = controller.signal;
     const timer = setTimeout(() => {
       req.log.warn({ timeoutMs: config.limits.requestTimeoutMs }, 'request timed out');
+      controller.abort();
       sendError(
         res,
         new HttpError(503, {
@@ -58,7 +63,10 @@ export function createApp(deps: AppDeps): express.Express {
         }),
       );
     }, config.limits.requestTimeoutMs);
-    res.on('close', () => clearTimeout(timer));
+    res.on('close', () => {
+      clearTimeout(timer);
+      if (!res.writableFinished) controller.abort();
+    });
     next();
   });
 
@@ -74,6 +82,6 @@ export function createApp(deps: AppDeps): express.Express {
       diagnostics: `nothing at ${req.method} ${req.path.slice(0, 100)}; the CDS services are at GET /cds-services`,
     });
   });
-  app.use(errorHandler(config.bodyLimit, (req) => req.log ?? log));
+  app.use(errorHandler((req) => req.log ?? log));
   return app;
 }

@@ -70,7 +70,6 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     validator,
     gatherer: new DataGatherer(fetcher, { timeoutMs: config.fhir.gatherTimeoutMs }),
     indexer: new RecordIndexer(terminology),
-    terminology,
     pathwayConfig,
     renderer: new CardRenderer(templates, pathwayConfig),
     issuedCards,

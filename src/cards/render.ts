@@ -178,6 +178,10 @@ export class CardRenderer {
     if (st === undefined) throw new Error(`card template ${t.topic} has no suggestion "${choice.id}"`);
     const view: View = { ...baseView, ...(present(choice.values ?? {}) as View) };
     const orders = choice.orders ?? [];
+    // A suggestion that removes or changes a draft cannot be made for a draft without `Type/id` to name; the
+    // rest of it (say, the radiographs that replace the MRI) would then add orders beside the one it was to
+    // replace, so the whole suggestion is left out.
+    if (st.actions.some((a) => a.forEachOrder === true) && orders.some((o) => !RELATIVE_REFERENCE.test(o.ref))) return undefined;
     const actions: Action[] = [];
     for (const a of st.actions) actions.push(...this.actions(a, view, orders, record, facts));
     if (actions.length === 0) return undefined;
@@ -208,8 +212,6 @@ export class CardRenderer {
     }
     const out: Action[] = [];
     for (const order of orders) {
-      // A draft without a `Type/id` cannot be named for deletion or update.
-      if (!RELATIVE_REFERENCE.test(order.ref)) continue;
       const orderView: View = { ...view, order: present(order) };
       const description = fill(a.description, orderView) as string;
       if (a.type === 'delete') out.push({ type: 'delete', description, resourceId: order.ref });

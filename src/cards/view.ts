@@ -117,8 +117,16 @@ export function baseView(facts: PatientFacts, config: PathwayConfig, shared: Sha
         : (c.entry?.display ?? '');
     return { label: name, detail, text: detail !== '' ? `${name} (${detail})` : name };
   });
+  // Failed conservative care, in words: the therapy and the hip analgesics the patient has been on.
+  const careParts = [
+    ...(facts.therapyStart !== undefined ? [`exercise therapy since ${isoDay(facts.therapyStart)}`] : []),
+    ...facts.currentHipAnalgesics.map((m) =>
+      m.authoredOn !== undefined ? `${m.display} since ${isoDay(m.authoredOn)}` : m.display,
+    ),
+  ];
   const base: View = {
     pathway: shared.pathway,
+    conservativeCareText: careParts.length > 0 ? careParts.join('; ') : 'no therapy or analgesic on record',
     today: isoDay(facts.now),
     age: facts.age,
     episode:

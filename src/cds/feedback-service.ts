@@ -22,7 +22,9 @@ export class FeedbackService {
     let created = 0;
     let duplicates = 0;
     for (const item of request.feedback) {
-      const issued = this.issuedCards.find(item.card);
+      // A card this process issued for this service (a card of another service is not attributed to it).
+      const found = this.issuedCards.find(item.card);
+      const issued = found?.serviceId === serviceId ? found : undefined;
       const reason = item.overrideReason;
       const outcome = await this.store.add({
         key: feedbackKey(serviceId, item),

@@ -7,7 +7,6 @@ import { evaluatePathway } from '../pathway/evaluate.js';
 import type { RecordIndexer } from '../record/index-record.js';
 import type { GatheredEntry } from '../record/index-record.js';
 import { objects, str } from '../record/read.js';
-import type { Terminology } from '../terminology/valuesets.js';
 import type { IssuedCards } from './issued-cards.js';
 import type { ServiceRegistry } from './registry.js';
 import type { CdsResponse, OrderSelectContext, OrderSignContext } from './types.js';
@@ -18,7 +17,6 @@ export interface HookServiceDeps {
   validator: CdsValidator;
   gatherer: DataGatherer;
   indexer: RecordIndexer;
-  terminology: Terminology;
   pathwayConfig: PathwayConfig;
   renderer: CardRenderer;
   issuedCards: IssuedCards;
@@ -31,6 +29,8 @@ export interface CallContext {
   now: Date;
   /** Throws when the request's fhirServer may not be called by this caller. */
   checkFhirServer: FhirServerCheck;
+  /** Aborted when the request times out or the client goes away: FHIR queries stop, nothing more is done. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -40,7 +40,7 @@ export class HookService {
   constructor(private readonly deps: HookServiceDeps) {}
 
   async call(serviceId: string, body: unknown, ctx: CallContext): Promise<CdsResponse> {
-    const { registry, validator, gatherer, indexer, terminology, pathwayConfig, renderer, issuedCards } = this.deps;
+    const { registry, validator, gatherer, indexer, pathwayConfig, renderer, issuedCards } = this.deps;
     const service = registry.get(serviceId);
     if (service === undefined) throw notFound(`no CDS service "${serviceId.slice(0, 64)}" here; GET /cds-services lists them`);
     const request = validator.hookRequest(body, service.hook);
@@ -49,15 +49,13 @@ export class HookService {
     // A child logger only when something is worth a line of its own (a failed query, an undecided rule).
     let child: Logger | undefined;
     const log = (): Logger => (child ??= ctx.log.child(bindings));
-    const lazyLog = new Proxy({} as Logger, {
-      get: (_target, key) => {
-        const l = log() as unknown as Record<string | symbol, unknown>;
-        const v = l[key];
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(l) : v;
-      },
-    });
 
-    const gathered = await gatherer.gather(service, request, lazyLog, ctx.checkFhirServer);
+    const gathered = await gatherer.gather(service, request, {
+      log,
+      checkServer: ctx.checkFhirServer,
+      ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
+    });
+    if (ctx.signal?.aborted === true) return { cards: [] }; // already answered (503) or the client is gone
     const context = request.context;
     const orderContext = request.hook === 'patient-view' ? undefined : (context as OrderSelectContext | OrderSignContext);
     const draftOrders: GatheredEntry[] = objects(orderContext?.draftOrders.entry).flatMap((e) => {

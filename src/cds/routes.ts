@@ -41,6 +41,23 @@ function requireJson(req: Request, _res: Response, next: NextFunction): void {
   next();
 }
 
+/** 404 for an unknown service, before anything else is said about the request (415, 405). */
+function requireService(registry: ServiceRegistry) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const id = String(req.params['id'] ?? '');
+    if (registry.get(id) === undefined) {
+      next(
+        new HttpError(404, {
+          code: 'not-found',
+          diagnostics: `no CDS service "${id.slice(0, 64)}" here; GET /cds-services lists them`,
+        }),
+      );
+      return;
+    }
+    next();
+  };
+}
+
 function methodNotAllowed(allow: string) {
   return (req: Request, res: Response): void => {
     res.setHeader('Allow', allow);
@@ -56,6 +73,7 @@ function methodNotAllowed(allow: string) {
 export function cdsRoutes(deps: CdsRoutesDeps): Router {
   const router = express.Router({ caseSensitive: true, strict: false });
   const json = jsonBody(deps.bodyLimit);
+  const known = requireService(deps.registry);
 
   router.get('/cds-services', deps.authenticate, (_req, res) => {
     const services = deps.registry.list().map((s) => ({
@@ -70,26 +88,27 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
   });
   router.all('/cds-services', methodNotAllowed('GET'));
 
-  router.post('/cds-services/:id', deps.authenticate, requireJson, json, async (req, res) => {
+  router.post('/cds-services/:id', deps.authenticate, known, requireJson, json, async (req, res) => {
     const caller = req.caller;
     const response = await deps.hooks.call(req.params['id'] as string, req.body as unknown, {
       log: req.log,
       annotate: (fields) => Object.assign(req.logFields, fields),
+      ...(req.abortSignal !== undefined ? { signal: req.abortSignal } : {}),
       now: deps.now(),
       checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
     });
     if (!res.headersSent) sendJson(res, 200, response); // the request time-out (503) may have answered already
   });
-  router.all('/cds-services/:id', methodNotAllowed('POST'));
+  router.all('/cds-services/:id', known, methodNotAllowed('POST'));
 
-  router.post('/cds-services/:id/feedback', deps.authenticate, requireJson, json, async (req, res) => {
+  router.post('/cds-services/:id/feedback', deps.authenticate, known, requireJson, json, async (req, res) => {
     const result = await deps.feedback.record(req.params['id'] as string, req.body as unknown, req.log, deps.now());
     if (res.headersSent) return;
     res
       .status(200)
       .json({ received: result.created + result.duplicates, created: result.created, duplicates: result.duplicates });
   });
-  router.all('/cds-services/:id/feedback', methodNotAllowed('POST'));
+  router.all('/cds-services/:id/feedback', known, methodNotAllowed('POST'));
 
   return router;
 }

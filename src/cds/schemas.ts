@@ -63,11 +63,9 @@ export const requestSchema = {
     // context | REQUIRED | object | Hook-specific contextual data that the CDS service will need.
     context: { type: 'object' },
     // prefetch | OPTIONAL | object | The FHIR data that was prefetched by the CDS Client.
-    // Each value is a resource (often a searchset Bundle) or null when the client could not get it.
-    prefetch: {
-      type: 'object',
-      additionalProperties: { anyOf: [{ type: 'null' }, resource] },
-    },
+    // Each value is a resource (often a searchset Bundle) or null. Any other value is not refused here: the
+    // service treats it as missing data (src/fhir/prefetch.ts), fetching it or answering 412.
+    prefetch: { type: 'object' },
   },
   dependencies: { fhirAuthorization: ['fhirServer'] },
 } as const;

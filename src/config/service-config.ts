@@ -111,6 +111,7 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
   const trustedIssuersFile = optionalStr(env, 'TRUSTED_ISSUERS_FILE');
   const sandboxPreset = bool(env, 'CDS_SANDBOX_PRESET', false);
 
+  const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 10000, 100, 600000);
   const config: ServiceConfig = {
     mode,
     host: str(env, 'HOST', '0.0.0.0'),
@@ -151,8 +152,9 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     limits: {
       perIssuerPerMinute: int(env, 'RATE_LIMIT_PER_ISSUER', 1200, 0),
       perAddressPerMinute: int(env, 'RATE_LIMIT_PER_ADDRESS', 600, 0),
-      requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 10000, 100, 600000),
-      headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', 5000, 100, 600000),
+      requestTimeoutMs,
+      // Default 5 s, or the request time-out when that is shorter.
+      headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', Math.min(5000, requestTimeoutMs), 100, 600000),
       maxHeaderBytes: int(env, 'MAX_HEADER_BYTES', 16384, 1024, 1048576),
       keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600000),
     },
@@ -163,6 +165,12 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     if (problem !== undefined) throw new ConfigError(`ALLOWED_FHIR_SERVERS: ${server}: ${problem}`);
   }
 
+  // node:http refuses a headers time-out longer than the request time-out (ERR_OUT_OF_RANGE at start-up).
+  if (config.limits.headersTimeoutMs > config.limits.requestTimeoutMs) {
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS (${config.limits.headersTimeoutMs}) must not be longer than REQUEST_TIMEOUT_MS (${config.limits.requestTimeoutMs})`,
+    );
+  }
   if (production) {
     if (!config.auth.required) throw new ConfigError('AUTH_REQUIRED cannot be false in production (NODE_ENV=production)');
     if (config.auth.sandboxPreset) throw new ConfigError('CDS_SANDBOX_PRESET is for local testing and is refused in production');

@@ -8,7 +8,8 @@ import type { FeedbackItem } from '../cds/types.js';
 /**
  * Feedback records, kept through a small storage interface so durable storage can replace these two without
  * touching the endpoint. A record carries what the client said and what the service knows of the card (its
- * topic), never the patient.
+ * topic). The clinician's free-text `userComment` is kept as sent and may name a patient: it is never logged,
+ * and the file store creates its file readable by the service's own user only.
  */
 export interface FeedbackRecord {
   /** Content hash: the same feedback sent twice has the same key (the endpoint is idempotent). */
@@ -90,7 +91,7 @@ export class FileFeedbackStore implements FeedbackStore {
   add(record: FeedbackRecord): Promise<'created' | 'duplicate'> {
     const result = this.queue.then(async () => {
       if (this.keys.has(record.key)) return 'duplicate' as const;
-      await appendFile(this.path, `${JSON.stringify(record)}\n`, 'utf8');
+      await appendFile(this.path, `${JSON.stringify(record)}\n`, { encoding: 'utf8', mode: 0o600 });
       this.keys.add(record.key);
       return 'created' as const;
     });

@@ -105,13 +105,24 @@ interface Unsatisfied {
   nullValue: boolean;
 }
 
+export interface GatherContext {
+  log: () => Logger;
+  checkServer: FhirServerCheck;
+  signal?: AbortSignal;
+}
+
 export class DataGatherer {
   constructor(
     private readonly fetcher: FhirFetcher,
     private readonly options: GatherOptions,
   ) {}
 
-  async gather(service: CdsServiceDefinition, request: CdsRequest, log: Logger, checkServer: FhirServerCheck): Promise<Gathered> {
+  /**
+   * `log` gives a logger only when something is worth a line (most calls log nothing here); `signal` is the
+   * request's own (aborted when the request times out or the client goes away), combined with the time budget.
+   */
+  async gather(service: CdsServiceDefinition, request: CdsRequest, ctx: GatherContext): Promise<Gathered> {
+    const { log, checkServer } = ctx;
     const prefetch = isObject(request.prefetch) ? request.prefetch : {};
     const entries: GatheredEntry[] = [];
     const sources: Gathered['sources'] = {};
@@ -148,7 +159,7 @@ export class DataGatherer {
       for (const u of unsatisfied) sources[u.key] = 'null';
       const unresolved = this.unresolvedMedications(entries, undefined);
       if (unresolved.length > 0)
-        log.info({ unresolvedMedications: unresolved.length }, 'Medication references not in prefetch; classifying by text');
+        log().info({ unresolvedMedications: unresolved.length }, 'Medication references not in prefetch; classifying by text');
       return { entries, sources };
     }
 
@@ -174,7 +185,8 @@ export class DataGatherer {
 
     checkServer(access.baseUrl);
     const started = performance.now();
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const budget = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = ctx.signal !== undefined ? AbortSignal.any([budget, ctx.signal]) : budget;
     try {
       if (toFetch.length > 0) {
         const results = await this.fetcher.search(access, toFetch, signal);
@@ -186,7 +198,7 @@ export class DataGatherer {
       await this.resolveMedications(entries, access, signal, log);
     } catch (err) {
       if (err instanceof FhirQueryError) {
-        log.warn(
+        log().warn(
           { prefetchKey: err.query.key, reason: err.reason, ms: Math.round(performance.now() - started) },
           'FHIR query failed',
         );
@@ -238,7 +250,7 @@ export class DataGatherer {
     entries: GatheredEntry[],
     access: FhirAccess,
     signal: AbortSignal,
-    log: Logger,
+    log: () => Logger,
   ): Promise<void> {
     const wanted = this.unresolvedMedications(entries, access);
     if (wanted.length === 0) return;
@@ -246,7 +258,7 @@ export class DataGatherer {
       entries.push(...(await this.fetcher.read(access, wanted, signal)));
     } catch (err) {
       // Not fatal: the MedicationRequest is classified from its text (PATHWAY §1).
-      log.warn(
+      log().warn(
         { unresolvedMedications: wanted.length, reason: err instanceof FhirQueryError ? err.reason : 'error' },
         'could not read referenced Medications; classifying by text',
       );

@@ -245,16 +245,43 @@ export interface Regimen {
   dailyMg: number;
   /** The daily maximum the schedule was chosen within (written into maxDosePerPeriod). */
   maxDailyMg: number;
+  /** "2 tablets of 500 mg", when the dose is given for a product of known strength. */
+  unitText?: string;
 }
 
-/** The first configured schedule (most preferred first) whose daily dose fits within `maxDailyMg`. */
+/**
+ * The first configured schedule (most preferred first) whose daily dose fits within `maxDailyMg`. With a
+ * product of known strength per tablet or capsule, each dose is rounded down to whole units (1000 mg of a
+ * 325 mg tablet becomes 975 mg, 3 tablets), so the schedule can be taken as written.
+ */
 export function regimenWithin(
   regimens: readonly { doseMg: number; everyHours: number }[],
   maxDailyMg: number,
+  unit?: { mg: number; form: string },
 ): Regimen | undefined {
   for (const r of regimens) {
-    const dailyMg = (r.doseMg * 24) / r.everyHours;
-    if (dailyMg <= maxDailyMg) return { doseMg: r.doseMg, everyHours: r.everyHours, dailyMg, maxDailyMg };
+    const units = unit !== undefined ? Math.floor(r.doseMg / unit.mg) : undefined;
+    if (units === 0) continue;
+    const doseMg = unit !== undefined && units !== undefined ? units * unit.mg : r.doseMg;
+    const dailyMg = (doseMg * 24) / r.everyHours;
+    if (dailyMg > maxDailyMg) continue;
+    const regimen: Regimen = { doseMg, everyHours: r.everyHours, dailyMg, maxDailyMg };
+    if (unit !== undefined && units !== undefined)
+      regimen.unitText = `${units} ${unit.form}${units === 1 ? '' : 's'} of ${fmt(unit.mg)} mg`;
+    return regimen;
   }
   return undefined;
+}
+
+/** The mg of one ingredient class per tablet or capsule of a single-ingredient product, when known. */
+export function unitStrength(order: MedicationEntry, ingredientClass: string): { mg: number; form: string } | undefined {
+  if (order.ingredients.length !== 1) return undefined;
+  const ingredient = order.ingredients[0];
+  if (ingredient === undefined || !ingredient.classes.includes(ingredientClass) || ingredient.strength === undefined)
+    return undefined;
+  const { strength } = ingredient;
+  if (strength.per !== undefined && !UNIT_DOSE.has(strength.per.unit.toLowerCase())) return undefined;
+  const mg = strengthMg(strength) / (strength.per?.value ?? 1);
+  if (!Number.isFinite(mg) || mg <= 0) return undefined;
+  return { mg, form: order.doseForm === 'capsule' ? 'capsule' : 'tablet' };
 }

@@ -33,7 +33,7 @@ export interface PromTrend {
   improvement?: number;
   improving: boolean;
   /** Why this instrument shows no trend, when it does not. */
-  noTrendBecause?: 'single-value' | 'latest-too-old';
+  noTrendBecause?: 'single-value' | 'none-since-start' | 'latest-too-old';
 }
 
 export type ExclusionReason = 'paediatric' | 'deceased' | 'hip-fracture';
@@ -113,6 +113,8 @@ export interface PatientFacts {
 }
 
 const REPORT_EXCLUDED = new Set(['cancelled', 'entered-in-error']);
+/** Report statuses with a result a clinician has signed. */
+const REPORT_READ = new Set(['final', 'amended', 'corrected', 'appended']);
 const ORDER_ON_RECORD = new Set(['draft', 'active', 'on-hold', 'completed']);
 const THERAPY_ORDER = new Set(['active', 'completed']);
 const THERAPY_PROCEDURE = new Set(['completed', 'in-progress']);
@@ -164,6 +166,13 @@ function earliest<T>(items: readonly T[], dateOf: (t: T) => Date | undefined): T
   return best;
 }
 
+function latestOf<T extends { date?: Date }>(items: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const item of items)
+    if (best === undefined || (item.date?.getTime() ?? -Infinity) > (best.date?.getTime() ?? -Infinity)) best = item;
+  return best;
+}
+
 /** Specificity order for the condition a suggestion names as its reason. */
 const MAIN_CONDITION_ORDER: readonly string[] = [
   VS.hipOsteoarthritis,
@@ -212,7 +221,9 @@ export function promTrends(
       latest: point(latestEntry),
     };
     if (baselineEntry === latestEntry) {
-      trend.noTrendBecause = 'single-value';
+      // Nothing after the anchor to compare with: every value predates therapy (or the episode).
+      const allBefore = anchor !== undefined && sorted.length > 1 && (latestEntry.date as Date).getTime() <= anchor.getTime();
+      trend.noTrendBecause = allBefore ? 'none-since-start' : 'single-value';
     } else {
       trend.baseline = point(baselineEntry);
       if (!within(latestEntry.date, recentSince)) {
@@ -268,7 +279,13 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
   const structuralDiagnosis = structuralConditions.length > 0 || structuralReports.length > 0;
 
   // Exercise therapy: dated on or after episode start minus therapyBeforeEpisodeDays.
-  const therapySince = episodeStart !== undefined ? daysBefore(episodeStart, config.therapyBeforeEpisodeDays) : undefined;
+  // Without an onset date the episode start is unknown: therapy then counts within the look-back window.
+  const therapySince =
+    episodeStart !== undefined
+      ? daysBefore(episodeStart, config.therapyBeforeEpisodeDays)
+      : hipConditions.length > 0
+        ? lookback
+        : undefined;
   const exerciseTherapy =
     therapySince === undefined
       ? []
@@ -320,9 +337,18 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
   ];
   const radiographs = imagingInWindow([VS.radiograph]);
   const advancedImaging = imagingInWindow(ADVANCED_IMAGING_SETS);
+  // PATHWAY §2: a radiograph report whose conclusion is a "normal" code, a bare "abnormal" code, or none. A
+  // report not yet read (registered, preliminary) or concluding anything else (a fracture) is not negative.
   const negativeOrEquivocalRadiograph = structuralDiagnosis
     ? undefined
-    : radiographs.find((e) => e.resourceType === 'DiagnosticReport' && !inAny(e.conclusionSets, STRUCTURAL_SETS));
+    : latestOf(
+        radiographs.filter(
+          (e) =>
+            e.resourceType === 'DiagnosticReport' &&
+            REPORT_READ.has(e.status) &&
+            e.conclusions.every((c) => c.has(VS.normalConclusion) || c.has(VS.nonspecificAbnormalConclusion)),
+        ),
+      );
 
   const validConditions = record.conditions.filter((c) => c.valid);
   const giRiskFactors: GiRiskFactor[] = [];

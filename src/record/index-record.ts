@@ -411,7 +411,7 @@ export class RecordIndexer {
       status: str(r['status']) ?? 'unknown',
       draft,
       conclusionSets: this.terminology.membership(keysOf(conclusion)),
-      hasConclusionCode: conclusion.length > 0,
+      conclusions: keysOf(conclusion).map((k) => this.terminology.membership([k])),
       reasons,
     };
     const d = date ?? (draft ? now : undefined);
@@ -441,11 +441,16 @@ function keysOf(codings: readonly { system?: string; code?: string }[]): string[
   return out;
 }
 
+let anonymous = 0;
+/**
+ * `Type/id`, else the fullUrl, else a name unique to this entry: two resources without an id are never taken
+ * for the same one.
+ */
 function refOf(r: R, fullUrl: string | undefined): string {
   const type = str(r['resourceType']) ?? 'Resource';
   const id = str(r['id']);
   if (id !== undefined) return `${type}/${id}`;
-  return fullUrl ?? `${type}/(no id)`;
+  return fullUrl ?? `${type}/(no id ${(anonymous = (anonymous + 1) % Number.MAX_SAFE_INTEGER)})`;
 }
 
 function displayOf(concept: Json, fallback: string): string {

@@ -89,7 +89,8 @@ export interface EventEntry extends Coded {
   date?: Date;
   /** DiagnosticReport.conclusionCode value sets. */
   conclusionSets: ReadonlySet<string>;
-  hasConclusionCode: boolean;
+  /** The value sets of each conclusionCode coding, one set per coding (empty list: no conclusion code). */
+  conclusions: readonly ReadonlySet<string>[];
   reasons: Reasons;
 }
 

@@ -63,6 +63,20 @@ describe('suggested resources are fully formed', () => {
       );
       for (const card of res.body.cards) {
         for (const action of (card.suggestions ?? []).flatMap((x) => x.actions ?? [])) {
+          if (action.type === 'update') {
+            // An updated draft keeps its id and product; a new dose is only written onto single-ingredient orders.
+            const r = action.resource as unknown as Record<string, unknown>;
+            const draft = (s.draftOrders ?? []).find((d) => d.id === r['id']);
+            expect(draft).toBeDefined();
+            expect(r['medicationCodeableConcept']).toEqual(
+              (draft as unknown as Record<string, unknown>)['medicationCodeableConcept'],
+            );
+            const code =
+              (r['medicationCodeableConcept'] as { coding?: { code?: string }[] } | undefined)?.coding?.[0]?.code ?? '';
+            expect(terminology.products.get(`http://www.nlm.nih.gov/research/umls/rxnorm|${code}`)?.ingredients).toHaveLength(1);
+            checked++;
+            continue;
+          }
           if (action.type !== 'create') continue;
           const r = action.resource as unknown as Record<string, unknown>;
           checked++;

@@ -1,6 +1,9 @@
 import type { FhirResource } from 'fhir/r4.js';
 import { computeFacts } from '../../src/pathway/facts.js';
-import { index, medication, NOW, pathwayConfig, RX } from '../helpers/pathway.js';
+import { evaluatePathway } from '../../src/pathway/evaluate.js';
+import { CardRenderer } from '../../src/cards/render.js';
+import { loadCardTemplates } from '../../src/cards/templates.js';
+import { index, medication, pathwayConfig, RX } from '../helpers/pathway.js';
 
 /** The record is indexed once: codings normalised, value sets by look-up, medications resolved, messy shapes read. */
 const condition = (code: object, extra: object = {}): FhirResource =>
@@ -173,8 +176,15 @@ describe('sandbox and real-world shapes', () => {
       },
       { resourceType: 'Procedure', code: { coding: null }, performedPeriod: 'yesterday' },
     ] as unknown as FhirResource[];
-    const rec = index(junk);
-    expect(() => computeFacts(rec, pathwayConfig)).not.toThrow();
-    expect(rec.now).toBe(NOW);
+    const rec = index(junk, junk);
+    const facts = computeFacts(rec, pathwayConfig);
+    // ...and neither do the rules of every hook, nor rendering whatever they find.
+    const renderer = new CardRenderer(loadCardTemplates(), pathwayConfig);
+    for (const hook of ['patient-view', 'order-sign'] as const) {
+      const result = evaluatePathway(rec, hook, pathwayConfig);
+      for (const f of result.findings) expect(() => renderer.render(f, result.facts, rec)).not.toThrow();
+    }
+    expect(facts.hipConditions).toHaveLength(0); // a code written as a bare string is not a coding
+    expect(rec.drafts).toHaveLength(2);
   });
 });

@@ -1,4 +1,4 @@
-import { dailyMaximum, regimenWithin } from '../dosing.js';
+import { dailyMaximum, regimenWithin, unitStrength } from '../dosing.js';
 import { type Finding, isMedication, type Rule, type RuleInput } from '../rule.js';
 import { VS } from '../value-set-ids.js';
 import type { MedicationEntry } from '../../record/types.js';
@@ -47,10 +47,16 @@ function assess({ facts, judged, drafts, config }: RuleInput): Assessment {
 
   const otherMg = lines.filter((l) => !l.judged).reduce((s, l) => s + l.mg, 0);
   const remainingMg = Math.max(0, limitMg - otherMg);
-  const regimen = regimenWithin(config.acetaminophen.regimens, remainingMg);
   const offending = lines.filter((l) => l.judged).map((l) => l.order);
+  // A new schedule is offered for one single-ingredient order only: an mg dose of a combination product
+  // (acetaminophen/oxycodone) would change its other ingredient too, so such an order is removed instead.
+  const only = offending.length === 1 ? offending[0] : undefined;
+  const singleIngredient = only !== undefined && only.ingredients.length === 1;
+  const regimen = singleIngredient
+    ? regimenWithin(config.acetaminophen.regimens, remainingMg, unitStrength(only, VS.acetaminophen))
+    : undefined;
   const suggestion =
-    regimen !== undefined && offending.length === 1
+    regimen !== undefined
       ? { id: 'safe-schedule', orders: offending, values: { regimen } }
       : { id: 'remove-order', orders: offending };
   return {
@@ -63,6 +69,17 @@ function assess({ facts, judged, drafts, config }: RuleInput): Assessment {
   };
 }
 
+const assessments = new WeakMap<RuleInput, Assessment>();
+/** One assessment per call, shared by evaluate() and undecided(). */
+function assessed(input: RuleInput): Assessment {
+  let a = assessments.get(input);
+  if (a === undefined) {
+    a = assess(input);
+    assessments.set(input, a);
+  }
+  return a;
+}
+
 export const acetaminophenMaxDose: Rule = {
   topic: 'acetaminophen-max-dose',
   hooks: 'order',
@@ -72,11 +89,11 @@ export const acetaminophenMaxDose: Rule = {
     notWhen:
       'a needed dose cannot be computed and the known doses stay within the limit (the log says why; no card rests on a guess); the patient is a child (weight-based dosing is not modelled) or deceased.',
     suggestion:
-      'update the judged draft to the largest configured schedule that fits what is left of the limit, or remove it when nothing fits.',
+      'update a single-ingredient draft to the first configured schedule that fits what is left of the limit (in whole tablets of its strength); remove a combination product, several offending drafts, or a draft for which no schedule fits.',
   },
-  evaluate: (input) => assess(input).finding,
+  evaluate: (input) => assessed(input).finding,
   undecided(input) {
-    const { finding, unknown } = assess(input);
+    const { finding, unknown } = assessed(input);
     if (finding !== null) return [];
     return unknown.map(
       (u) => `acetaminophen daily dose not computable (${u.order.draft ? 'draft order' : 'current order'}): ${u.reason}`,
