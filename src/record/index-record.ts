@@ -158,20 +158,16 @@ export class RecordIndexer {
     const reasonsOf = (r: R): Reasons => {
       const codeKeys = keysOf(codingsOf(r['reasonCode']));
       const resolved: ConditionEntry[] = [];
-      let unresolved = 0;
       for (const ref of objects(r['reasonReference'])) {
+        // A reference that does not resolve to a Condition of the record says nothing either way.
         const target = resolver.resolve(ref, r);
-        if (target === undefined || target['resourceType'] !== 'Condition') {
-          unresolved++;
-          continue;
-        }
+        if (target === undefined || target['resourceType'] !== 'Condition') continue;
         resolved.push(conditionByRef.get(target) ?? this.condition(target, refOf(target, undefined)));
       }
       return {
         codeSets: this.terminology.membership(codeKeys),
         hasReasonCode: codeKeys.length > 0,
         conditions: resolved,
-        unresolved,
       };
     };
 

@@ -76,7 +76,6 @@ export interface Reasons {
   hasReasonCode: boolean;
   /** reasonReference, resolved to conditions of the record where possible. */
   conditions: readonly ConditionEntry[];
-  unresolved: number;
 }
 
 export type EventResource = Procedure | ServiceRequest | DiagnosticReport | ImagingStudy;

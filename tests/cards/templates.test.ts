@@ -55,6 +55,7 @@ describe('suggested resources are fully formed', () => {
 
   test('status draft, intent, subject, requester, authoredOn, reasonReference to the hip condition; medicines with dosage', async () => {
     let checked = 0;
+    let reasoned = 0;
     for (const name of scenarioNames()) {
       const s = loadScenario(name, new Date());
       const res = await cds(service.app).hook(
@@ -87,12 +88,21 @@ describe('suggested resources are fully formed', () => {
           });
           expect(['order', 'proposal']).toContain(r['intent']);
           expect(typeof r['authoredOn']).toBe('string');
-          const hip = s.resources.find((x) => {
-            if (x.resourceType !== 'Condition') return false;
-            const keys = (x.code?.coding ?? []).map((c) => codingKey(c.system, c.code) ?? '');
-            return x.clinicalStatus?.coding?.[0]?.code === 'active' && inAny(terminology.membership(keys), HIP_CONDITION_SETS);
-          });
-          if (hip !== undefined) expect((r['reasonReference'] as { reference: string }[])[0]?.reference).toMatch(/^Condition\//);
+          // The reason is one of the patient's active hip conditions; with only one, it is that one.
+          const hip = s.resources
+            .filter((x) => {
+              if (x.resourceType !== 'Condition') return false;
+              const keys = (x.code?.coding ?? []).map((c) => codingKey(c.system, c.code) ?? '');
+              return x.clinicalStatus?.coding?.[0]?.code === 'active' && inAny(terminology.membership(keys), HIP_CONDITION_SETS);
+            })
+            .map((x) => `Condition/${x.id ?? ''}`);
+          if (hip.length > 0) {
+            const reasons = r['reasonReference'] as { reference: string }[];
+            expect(reasons).toHaveLength(1);
+            expect(hip).toContain(reasons[0]?.reference);
+            if (hip.length === 1) expect(reasons[0]?.reference).toBe(hip[0]);
+            reasoned++;
+          }
           if (r['resourceType'] === 'MedicationRequest') {
             const dose = (r['dosageInstruction'] as Record<string, unknown>[])[0] ?? {};
             expect(dose).toMatchObject({
@@ -105,5 +115,6 @@ describe('suggested resources are fully formed', () => {
       }
     }
     expect(checked).toBeGreaterThan(20);
+    expect(reasoned).toBeGreaterThan(20);
   });
 });

@@ -70,3 +70,33 @@ describe('outcome trend', () => {
     expect(f.improving).toBe(true);
   });
 });
+
+/** The condition that suggestions name as their reasonReference: the most specific hip diagnosis, then the earliest. */
+describe('main hip condition', () => {
+  const condition = (id: string, code: string, onset: string, status = 'active'): FhirResource =>
+    ({
+      resourceType: 'Condition',
+      id,
+      clinicalStatus: { coding: [{ code: status }] },
+      code: { coding: [{ system: 'http://snomed.info/sct', code }] },
+      onsetDateTime: onset,
+    }) as FhirResource;
+  const main = (...resources: FhirResource[]) => computeFacts(index(resources), pathwayConfig).mainHipCondition?.ref;
+
+  test('a diagnosis outranks the symptom "pain in hip", even when the symptom came first', () => {
+    expect(main(condition('pain', '49218002', '2026-01-01'), condition('oa', '239872002', '2026-09-01'))).toBe('Condition/oa');
+  });
+  test('of two of the same kind, the earliest', () => {
+    expect(main(condition('late', '239872002', '2026-09-01'), condition('early', '239872002', '2025-09-01'))).toBe(
+      'Condition/early',
+    );
+  });
+  test('a resolved diagnosis is not the main condition; the symptom alone is', () => {
+    expect(main(condition('pain', '49218002', '2026-01-01'), condition('old-oa', '239872002', '2020-01-01', 'resolved'))).toBe(
+      'Condition/pain',
+    );
+  });
+  test('no active hip condition, no main condition', () => {
+    expect(main(condition('old-oa', '239872002', '2020-01-01', 'resolved'))).toBeUndefined();
+  });
+});

@@ -141,6 +141,14 @@ describe('request time-out', () => {
       expect(took).toBeLessThan(2000);
       expect(fhir.hits.length).toBeGreaterThan(0);
       expect(service.logs.lines().find((l) => l['msg'] === 'request timed out')).toMatchObject({ level: 'warn', timeoutMs: 300 });
+      // The time-out stops the work too: every query still open at the FHIR server is aborted, long before
+      // FHIR_TIMEOUT_MS, and nothing new is sent.
+      const until = Date.now() + 1000;
+      while (fhir.abandoned() < fhir.hits.length && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      expect(fhir.abandoned()).toBe(fhir.hits.length);
+      const sent = fhir.hits.length;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(fhir.hits.length).toBe(sent);
     } finally {
       await fhir.close();
       await service.close();

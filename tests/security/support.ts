@@ -26,14 +26,20 @@ export interface LocalServer {
   port: number;
   hits: Hit[];
   hitsTo(path: string): number;
+  /** Requests whose client went away before the answer was complete (an aborted fetch). */
+  abandoned(): number;
   close(): Promise<void>;
 }
 
 /** An HTTP server on 127.0.0.1 (random port) that records every request it gets. */
 export async function startLocal(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<LocalServer> {
   const hits: Hit[] = [];
+  let abandoned = 0;
   const server: Server = createServer((req, res) => {
     hits.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization });
+    res.on('close', () => {
+      if (!res.writableFinished) abandoned++;
+    });
     handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -43,6 +49,7 @@ export async function startLocal(handler: (req: IncomingMessage, res: ServerResp
     port,
     hits,
     hitsTo: (path) => hits.filter((h) => h.path.split('?')[0] === path).length,
+    abandoned: () => abandoned,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
