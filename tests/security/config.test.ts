@@ -7,6 +7,7 @@ import { cds } from '../helpers/cds-client.js';
 import { validPatientView } from '../helpers/requests.js';
 import { testService } from '../helpers/service.js';
 import {
+  fhirServerForbidden,
   authFailureLogged,
   LOGIN_INVALID,
   LOGIN_MISSING,
@@ -166,29 +167,20 @@ describe('production (NODE_ENV=production) refuses unsafe settings at start-up',
       const body = validPatientView(service.registry);
       delete body.prefetch;
       body.fhirAuthorization = { access_token: 't', token_type: 'Bearer', expires_in: 300, scope: 'user/*.read', subject: 'cds' };
-      for (const [fhirServer, why] of [
+      const refused: [string, string][] = [
         ['http://ehr.example.org/fhir/R4', 'https is required'],
         ['http://127.0.0.1:8080/fhir', 'https is required'],
         ['https://other.example.org/fhir/R4', 'it is not on the allowlist of the calling issuer'],
         ['https://169.254.169.254/fhir', 'link-local and cloud metadata addresses are never called'],
-      ]) {
+      ];
+      for (const [fhirServer, why] of refused) {
         body.fhirServer = fhirServer;
         const aud = 'https://cds.example.org/cds-services/hip-pain-patient-view';
         const res = await cds(service.app).post('/cds-services/hip-pain-patient-view', body, {
           authorization: `Bearer ${await signToken({ key, iss: ISS, aud })}`,
         });
         expect(res.status).toBe(403);
-        expect(res.body).toEqual({
-          resourceType: 'OperationOutcome',
-          issue: [
-            {
-              severity: 'error',
-              code: 'forbidden',
-              diagnostics: `fhirServer is not allowed: ${why}`,
-              expression: ['fhirServer'],
-            },
-          ],
-        });
+        expect(res.body).toEqual(fhirServerForbidden(why));
       }
     } finally {
       await service.close();

@@ -3,6 +3,7 @@ import { cds, type Answer } from '../helpers/cds-client.js';
 import { validPatientView } from '../helpers/requests.js';
 import { testService, type TestService } from '../helpers/service.js';
 import {
+  fhirServerForbidden,
   authFailureLogged,
   hmacWithPublicKey,
   LOGIN_INVALID,
@@ -448,17 +449,7 @@ describe('fhirServer allowlist per issuer', () => {
     ]) {
       const res = await fetching(server, await tokenA());
       expect(res.status).toBe(403);
-      expect(res.body).toEqual({
-        resourceType: 'OperationOutcome',
-        issue: [
-          {
-            severity: 'error',
-            code: 'forbidden',
-            diagnostics: 'fhirServer is not allowed: it is not on the allowlist of the calling issuer',
-            expression: ['fhirServer'],
-          },
-        ],
-      });
+      expect(res.body).toEqual(fhirServerForbidden('it is not on the allowlist of the calling issuer'));
     }
     // B's server is fine for B.
     expect((await fetching(`${fhir.url}/fhir-b`, await tokenB())).status).toBe(200);

@@ -5,7 +5,7 @@ import { sandboxPreset } from '../../src/security/trusted-issuers.js';
 import { cds } from '../helpers/cds-client.js';
 import { validPatientView } from '../helpers/requests.js';
 import { testService, type TestService } from '../helpers/service.js';
-import { authFailureLogged, LOGIN_INVALID, makeKey, signToken, type TestKey } from './support.js';
+import { authFailureLogged, fhirServerForbidden, LOGIN_INVALID, makeKey, signToken, type TestKey } from './support.js';
 
 /**
  * CDS_SANDBOX_PRESET: a token made the way the CDS Hooks sandbox makes it (cds-hooks/sandbox
@@ -137,17 +137,7 @@ test('with the preset on, fhirServer is limited to the preset list', async () =>
     authorization: `Bearer ${await sandboxToken(`${DISCOVERY}/hip-pain-patient-view`)}`,
   });
   expect(res.status).toBe(403);
-  expect(res.body).toEqual({
-    resourceType: 'OperationOutcome',
-    issue: [
-      {
-        severity: 'error',
-        code: 'forbidden',
-        diagnostics: 'fhirServer is not allowed: it is not on the allowlist of the calling issuer',
-        expression: ['fhirServer'],
-      },
-    ],
-  });
+  expect(res.body).toEqual(fhirServerForbidden('it is not on the allowlist of the calling issuer'));
 });
 
 test('the start-up log warns that the preset is on', () => {

@@ -10,7 +10,15 @@ import {
 import { cds, type Answer } from '../helpers/cds-client.js';
 import { validPatientView } from '../helpers/requests.js';
 import { testService, type TestService } from '../helpers/service.js';
-import { first, sendJson, startFhirServer, startLocal, type FhirServerControl, type LocalServer } from './support.js';
+import {
+  fhirServerForbidden,
+  first,
+  sendJson,
+  startFhirServer,
+  startLocal,
+  type FhirServerControl,
+  type LocalServer,
+} from './support.js';
 
 /**
  * Server-side request forgery: which fhirServer the service calls, and where its requests may go. The real
@@ -50,11 +58,6 @@ function fetchingRequest(fhirServer: string): CdsRequest {
 
 const call = (body: unknown, svc: TestService = service): Promise<Answer> => cds(svc.app).post(SERVICE, body);
 
-const forbidden = (why: string): unknown => ({
-  resourceType: 'OperationOutcome',
-  issue: [{ severity: 'error', code: 'forbidden', diagnostics: `fhirServer is not allowed: ${why}`, expression: ['fhirServer'] }],
-});
-
 describe('authentication off: the default allowlist is this machine only', () => {
   test('a loopback FHIR server is called, with the token, and nothing else is', async () => {
     const before = fhir.hits.length;
@@ -90,7 +93,7 @@ describe('authentication off: the default allowlist is this machine only', () =>
     const before = fhir.hits.length + elsewhere.hits.length;
     const res = await call(fetchingRequest(fhirServer));
     expect(res.status).toBe(403);
-    expect(res.body).toEqual(forbidden(why));
+    expect(res.body).toEqual(fhirServerForbidden(why));
     expect(JSON.stringify(res.body)).not.toContain('secret');
     expect(fhir.hits.length + elsewhere.hits.length).toBe(before);
   });
@@ -204,7 +207,7 @@ describe('a configured allowlist (ALLOWED_FHIR_SERVERS) is exact', () => {
         `http://localhost:${fhir.port}/fhir`,
       ]) {
         const res = await call(fetchingRequest(other), svc);
-        expect(res.body).toEqual(forbidden('it is not on the allowlist (ALLOWED_FHIR_SERVERS)'));
+        expect(res.body).toEqual(fhirServerForbidden('it is not on the allowlist (ALLOWED_FHIR_SERVERS)'));
       }
     } finally {
       await svc.close();
@@ -216,7 +219,7 @@ describe('a configured allowlist (ALLOWED_FHIR_SERVERS) is exact', () => {
     try {
       const res = await call(fetchingRequest(`${fhir.url}/fhir`), svc);
       expect(res.status).toBe(403);
-      expect(res.body).toEqual(forbidden('https is required'));
+      expect(res.body).toEqual(fhirServerForbidden('https is required'));
     } finally {
       await svc.close();
     }

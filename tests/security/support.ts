@@ -210,6 +210,12 @@ export const LOGIN_MISSING = {
   resourceType: 'OperationOutcome',
   issue: [{ severity: 'error', code: 'login', diagnostics: 'authentication required: send a JWT as Authorization: Bearer' }],
 };
+/** The answer to a call whose fhirServer the service refuses to contact (403). */
+export const fhirServerForbidden = (why: string): unknown => ({
+  resourceType: 'OperationOutcome',
+  issue: [{ severity: 'error', code: 'forbidden', diagnostics: `fhirServer is not allowed: ${why}`, expression: ['fhirServer'] }],
+});
+
 export const WWW_INVALID = 'Bearer realm="hip-pain-cds", error="invalid_token"';
 export const WWW_MISSING = 'Bearer realm="hip-pain-cds"';
 
