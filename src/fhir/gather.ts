@@ -202,9 +202,9 @@ export class DataGatherer {
           { prefetchKey: err.query.key, reason: err.reason, ms: Math.round(performance.now() - started) },
           'FHIR query failed',
         );
-        // A fhirServer that resolves to a forbidden address is refused like one that is not allowed (403);
-        // every other failure means the data cannot be had (412).
-        throw new HttpError(err.reason === 'forbidden-address' ? 403 : 412, {
+        // Every failure, a fhirServer that resolves to a forbidden address included, means the data cannot be
+        // had: CDS Hooks 2.0.1 says 412 when the service cannot access the FHIR server and prefetch lacks data.
+        throw new HttpError(412, {
           code: ISSUE_CODE[err.reason],
           expression: `prefetch.${err.query.key}`,
           diagnostics: `could not get prefetch.${err.query.key} from fhirServer (${err.query.template}): ${err.message}`,

@@ -178,10 +178,14 @@ export interface FhirServerPolicyOptions {
 export class FhirServerPolicy {
   constructor(private readonly options: FhirServerPolicyOptions) {}
 
-  /** Throws 403 (OperationOutcome `forbidden`) when this caller may not have the service call `fhirServer`. */
+  /**
+   * Throws 412 (OperationOutcome `forbidden`) when this caller may not have the service call `fhirServer`: the
+   * data prefetch lacks cannot be had, which CDS Hooks 2.0.1 answers with 412 ("unable to obtain required data
+   * because it cannot access the FHIR server"); the issue code says why.
+   */
   check(fhirServer: string, caller: Caller | undefined): void {
     const refuse = (why: string): never => {
-      throw new HttpError(403, { code: 'forbidden', expression: 'fhirServer', diagnostics: `fhirServer is not allowed: ${why}` });
+      throw new HttpError(412, { code: 'forbidden', expression: 'fhirServer', diagnostics: `fhirServer is not allowed: ${why}` });
     };
     const normalised = normaliseBaseUrl(fhirServer);
     if (normalised === undefined) refuse('it must be an http(s) URL without credentials');

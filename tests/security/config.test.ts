@@ -179,7 +179,7 @@ describe('production (NODE_ENV=production) refuses unsafe settings at start-up',
         const res = await cds(service.app).post('/cds-services/hip-pain-patient-view', body, {
           authorization: `Bearer ${await signToken({ key, iss: ISS, aud })}`,
         });
-        expect(res.status).toBe(403);
+        expect(res.status).toBe(412);
         expect(res.body).toEqual(fhirServerForbidden(why));
       }
     } finally {

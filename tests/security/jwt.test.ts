@@ -439,7 +439,7 @@ describe('fhirServer allowlist per issuer', () => {
     );
   });
 
-  test("a FHIR server not on the issuer's list answers 403, and nothing is called", async () => {
+  test("a FHIR server not on the issuer's list answers 412 (forbidden), and nothing is called", async () => {
     const before = fhir.hits.length;
     for (const server of [
       `${fhir.url}/other`,
@@ -448,7 +448,7 @@ describe('fhirServer allowlist per issuer', () => {
       `http://localhost:${fhir.port}/fhir`,
     ]) {
       const res = await fetching(server, await tokenA());
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(412);
       expect(res.body).toEqual(fhirServerForbidden('it is not on the allowlist of the calling issuer'));
     }
     // B's server is fine for B.

@@ -135,7 +135,7 @@ test('a full run: every kind of call, success and failure, gets its expected sta
   // A fhirServer that is not allowed.
   expect(
     (await post(SERVICE, request({ prefetch: false, fhirServer: 'http://10.9.8.7/fhir' }), `Bearer ${await jwt()}`)).status,
-  ).toBe(403);
+  ).toBe(412);
   expect(
     (
       await post(
@@ -144,7 +144,7 @@ test('a full run: every kind of call, success and failure, gets its expected sta
         `Bearer ${await jwt()}`,
       )
     ).status,
-  ).toBe(403);
+  ).toBe(412);
 
   // Feedback with a comment naming the patient.
   const card = (withPrefetch.body as { cards: { uuid: string }[] }).cards[0]?.uuid;

@@ -136,7 +136,7 @@ test('with the preset on, fhirServer is limited to the preset list', async () =>
   const res = await cds(service.app).hook('hip-pain-patient-view', body, {
     authorization: `Bearer ${await sandboxToken(`${DISCOVERY}/hip-pain-patient-view`)}`,
   });
-  expect(res.status).toBe(403);
+  expect(res.status).toBe(412);
   expect(res.body).toEqual(fhirServerForbidden('it is not on the allowlist of the calling issuer'));
 });
 

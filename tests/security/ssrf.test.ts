@@ -89,10 +89,10 @@ describe('authentication off: the default allowlist is this machine only', () =>
     ['http://127.0.0.1:8080@169.254.169.254/fhir', 'it must be an http(s) URL without credentials'],
     ['http://127.0.0.1:8080/fhir?x=1', 'a base URL has no query or fragment'],
     ['http://127.0.0.1:8080/fhir#frag', 'a base URL has no query or fragment'],
-  ])('%s answers 403: %s', async (fhirServer, why) => {
+  ])('%s answers 412 forbidden: %s', async (fhirServer, why) => {
     const before = fhir.hits.length + elsewhere.hits.length;
     const res = await call(fetchingRequest(fhirServer));
-    expect(res.status).toBe(403);
+    expect(res.status).toBe(412);
     expect(res.body).toEqual(fhirServerForbidden(why));
     expect(JSON.stringify(res.body)).not.toContain('secret');
     expect(fhir.hits.length + elsewhere.hits.length).toBe(before);
@@ -144,7 +144,7 @@ describe('redirects, next links and name resolution never lead elsewhere', () =>
     expect(elsewhere.hits.length).toBe(before);
   });
 
-  test('a host name that resolves to a forbidden address is refused at connect time (403), nothing is sent', async () => {
+  test('a host name that resolves to a forbidden address is refused at connect time (412 forbidden), nothing is sent', async () => {
     // The real fetcher, told that loopback is forbidden too, so that `localhost` (resolved through the system
     // resolver, no network) stands for a name that resolves to a metadata address.
     const strict = await testService(
@@ -160,7 +160,7 @@ describe('redirects, next links and name resolution never lead elsewhere', () =>
     try {
       const before = fhir.hits.length;
       const res = await call(fetchingRequest(`http://localhost:${fhir.port}/fhir`), strict);
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(412);
       expect(first(res.body)).toMatchObject({ code: 'forbidden' });
       expect(first(res.body).diagnostics).toContain('fhirServer resolves to a forbidden address');
       expect(fhir.hits.length).toBe(before);
@@ -218,7 +218,7 @@ describe('a configured allowlist (ALLOWED_FHIR_SERVERS) is exact', () => {
     const svc = await testService({ RATE_LIMIT_PER_ADDRESS: '0', ALLOW_HTTP_FHIR: 'false' });
     try {
       const res = await call(fetchingRequest(`${fhir.url}/fhir`), svc);
-      expect(res.status).toBe(403);
+      expect(res.status).toBe(412);
       expect(res.body).toEqual(fhirServerForbidden('https is required'));
     } finally {
       await svc.close();

@@ -210,7 +210,7 @@ export const LOGIN_MISSING = {
   resourceType: 'OperationOutcome',
   issue: [{ severity: 'error', code: 'login', diagnostics: 'authentication required: send a JWT as Authorization: Bearer' }],
 };
-/** The answer to a call whose fhirServer the service refuses to contact (403). */
+/** The answer to a call whose fhirServer the service refuses to contact (412, issue code forbidden). */
 export const fhirServerForbidden = (why: string): unknown => ({
   resourceType: 'OperationOutcome',
   issue: [{ severity: 'error', code: 'forbidden', diagnostics: `fhirServer is not allowed: ${why}`, expression: ['fhirServer'] }],
