@@ -35,6 +35,9 @@ export function contentProblems(card: Card | undefined, check: ContentCheck): st
   );
   if (check.deletes !== undefined && JSON.stringify([...deletes].sort()) !== JSON.stringify([...check.deletes].sort()))
     problems.push(`deletes ${JSON.stringify(deletes)}, expected ${JSON.stringify(check.deletes)}`);
+  const types = (card.suggestions ?? []).flatMap((s) => (s.actions ?? []).map((a) => a.type));
+  if (check.actionTypes !== undefined && JSON.stringify([...types].sort()) !== JSON.stringify([...check.actionTypes].sort()))
+    problems.push(`actions ${JSON.stringify(types)}, expected ${JSON.stringify(check.actionTypes)}`);
   const doseTexts = resources.flatMap((r) =>
     Array.isArray(r['dosageInstruction']) ? (r['dosageInstruction'] as { text?: string }[]).map((d) => d.text ?? '') : [],
   );

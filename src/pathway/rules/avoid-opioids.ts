@@ -25,18 +25,22 @@ export const avoidOpioids: Rule = {
     notWhen:
       "the order's reasonCode/reasonReference names only conditions outside the hip set; the patient is excluded (paediatric, deceased, active hip fracture).",
     suggestion:
-      'remove the draft, and offer the next non-opioid step: acetaminophen, or duloxetine when an NSAID and acetaminophen are both current (and duloxetine is not contraindicated or already taken).',
+      'remove the draft, and offer the next non-opioid step: acetaminophen, or duloxetine when an NSAID and acetaminophen are both current (and duloxetine is not contraindicated or already taken); a step that another draft of the same call already orders is not offered again.',
   },
-  evaluate({ facts, judged, config }) {
+  evaluate({ facts, judged, drafts, config }) {
     if (facts.excluded !== undefined || facts.hipConditions.length === 0 || facts.current.opioid.length > 0) return null;
     const orders = judged.filter(
       (o): o is MedicationEntry => isMedication(o) && o.classes.has(VS.opioid) && !onlyNonHipReasons(o),
     );
     if (orders.length === 0) return null;
+    // The next step is judged on what the patient takes; a step already being ordered in this same call, by
+    // another draft, is not offered twice (the opioid drafts themselves may contain acetaminophen,
+    // acetaminophen/oxycodone: those are what is being removed).
+    const ordering = (set: string): boolean => drafts.some((d) => isMedication(d) && d.classes.has(set) && !orders.includes(d));
     const { nsaid, acetaminophen, duloxetine } = facts.current;
-    // The draft itself may contain acetaminophen (acetaminophen/oxycodone): that is what is being removed.
+    const acetaminophenOrdered = acetaminophen.length === 0 && ordering(VS.acetaminophen);
     let next: SuggestionChoice;
-    if (acetaminophen.length === 0) {
+    if (acetaminophen.length === 0 && !acetaminophenOrdered) {
       const regimen = regimenWithin(config.acetaminophen.regimens, facts.acetaminophenMaxDailyMg);
       next =
         regimen === undefined
@@ -46,7 +50,13 @@ export const avoidOpioids: Rule = {
               orders,
               values: { regimen },
             };
-    } else if (nsaid.length > 0 && duloxetine.length === 0 && facts.duloxetineContraindications.length === 0) {
+    } else if (
+      acetaminophen.length > 0 &&
+      nsaid.length > 0 &&
+      duloxetine.length === 0 &&
+      !ordering(VS.duloxetine) &&
+      facts.duloxetineContraindications.length === 0
+    ) {
       next = { id: 'replace-with-duloxetine', orders };
     } else {
       next = { id: 'remove-opioid', orders };
@@ -55,7 +65,8 @@ export const avoidOpioids: Rule = {
       orders,
       nextIsAcetaminophen: next.id === 'replace-with-acetaminophen',
       nextIsDuloxetine: next.id === 'replace-with-duloxetine',
-      nextIsNone: next.id === 'remove-opioid',
+      nextIsOrderedAcetaminophen: next.id === 'remove-opioid' && acetaminophenOrdered,
+      nextIsNone: next.id === 'remove-opioid' && !acetaminophenOrdered,
     };
     return { topic: 'avoid-opioids', evidence, suggestions: [next] };
   },
