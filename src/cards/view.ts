@@ -135,6 +135,8 @@ export function baseView(facts: PatientFacts, config: PathwayConfig, shared: Sha
         : undefined,
     mainCondition: main !== undefined ? present(main) : undefined,
     hipConditions: facts.hipConditions.map((c) => present(c)),
+    // Hip OA known only from an imaging report's conclusion (no OA Condition): cards name the report.
+    imagingOsteoarthritis: facts.hipOsteoarthritis.filter((d) => 'report' in d).map((d) => present(d)),
     therapy:
       facts.therapyStart !== undefined
         ? {

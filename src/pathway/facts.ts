@@ -50,6 +50,20 @@ export interface DuloxetineContraindication {
   egfr?: ObservationEntry;
 }
 
+/** A diagnosis concluded by a hip imaging report (`conclusionCode`), where no Condition records it. */
+export interface ReportDiagnosis {
+  /** The report's reference; `keys` are the report's codes (a record entry to the card templates). */
+  ref: string;
+  keys: readonly string[];
+  sets: ReadonlySet<string>;
+  /** "Osteoarthritis of hip on XR Hip 2 views". */
+  display: string;
+  date?: Date;
+  report: EventEntry;
+}
+
+export type Diagnosis = ConditionEntry | ReportDiagnosis;
+
 export interface PatientFacts {
   now: Date;
   age?: number;
@@ -65,9 +79,13 @@ export interface PatientFacts {
   overuseInjuries: readonly ConditionEntry[];
   /** Overuse injuries whose onset is less than overuseEarlyWeeks ago. */
   earlyOveruseInjuries: readonly ConditionEntry[];
-  hipOsteoarthritis: readonly ConditionEntry[];
-  surgicalPlanningDiagnoses: readonly ConditionEntry[];
-  hipPreservationDiagnoses: readonly ConditionEntry[];
+  /**
+   * Hip OA, and the diagnoses of the surgical-planning and hip-preservation topics: active Conditions, or else
+   * the conclusions of hip imaging reports (PATHWAY §2 counts a report's conclusionCode as a diagnosis).
+   */
+  hipOsteoarthritis: readonly Diagnosis[];
+  surgicalPlanningDiagnoses: readonly Diagnosis[];
+  hipPreservationDiagnoses: readonly Diagnosis[];
   /** Structural diagnosis: an active structural condition, or a hip imaging report concluding one. */
   structuralConditions: readonly ConditionEntry[];
   structuralReports: readonly EventEntry[];
@@ -104,6 +122,8 @@ export interface PatientFacts {
   };
   giRiskFactors: readonly GiRiskFactor[];
   liverDisease: readonly ConditionEntry[];
+  /** Active opioid use disorder: buprenorphine and methadone orders treat it. */
+  opioidUseDisorder: readonly ConditionEntry[];
   latestEgfr?: ObservationEntry;
   duloxetineContraindications: readonly DuloxetineContraindication[];
   recentHipInjections: readonly EventEntry[];
@@ -265,9 +285,6 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
   const overuseInjuries = hipConditions.filter((c) => inAny(c.sets, OVERUSE_SETS));
   const earlySince = weeksBefore(now, config.overuseEarlyWeeks);
   const earlyOveruseInjuries = overuseInjuries.filter((c) => within(c.onset, earlySince));
-  const hipOsteoarthritis = hipConditions.filter((c) => c.sets.has(VS.hipOsteoarthritis));
-  const surgicalPlanningDiagnoses = hipConditions.filter((c) => inAny(c.sets, SURGICAL_PLANNING_SETS));
-  const hipPreservationDiagnoses = hipConditions.filter((c) => inAny(c.sets, HIP_PRESERVATION_SETS));
   const structuralConditions = hipConditions.filter((c) => inAny(c.sets, STRUCTURAL_SETS));
   const imagingReports = record.events.filter(
     (e) =>
@@ -277,6 +294,28 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
   );
   const structuralReports = imagingReports.filter((e) => inAny(e.conclusionSets, STRUCTURAL_SETS));
   const structuralDiagnosis = structuralConditions.length > 0 || structuralReports.length > 0;
+  const reportDiagnoses: ReportDiagnosis[] = structuralReports.flatMap((report) =>
+    report.conclusionConcepts
+      .filter((c) => inAny(c.sets, STRUCTURAL_SETS))
+      .map((c) => {
+        const d: ReportDiagnosis = {
+          ref: report.ref,
+          keys: report.keys,
+          sets: c.sets,
+          display: `${c.display} on ${report.display}`,
+          report,
+        };
+        if (report.date !== undefined) d.date = report.date;
+        return d;
+      }),
+  );
+  const diagnosesIn = (sets: readonly string[]): Diagnosis[] => {
+    const conditions = hipConditions.filter((c) => inAny(c.sets, sets));
+    return conditions.length > 0 ? conditions : reportDiagnoses.filter((d) => inAny(d.sets, sets));
+  };
+  const hipOsteoarthritis = diagnosesIn([VS.hipOsteoarthritis]);
+  const surgicalPlanningDiagnoses = diagnosesIn(SURGICAL_PLANNING_SETS);
+  const hipPreservationDiagnoses = diagnosesIn(HIP_PRESERVATION_SETS);
 
   // Exercise therapy: dated on or after episode start minus therapyBeforeEpisodeDays.
   // Without an onset date the episode start is unknown: therapy then counts within the look-back window.
@@ -361,6 +400,7 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
   for (const m of currentOf(VS.systemicCorticosteroid)) giRiskFactors.push({ kind: 'systemic-corticosteroid', entry: m });
 
   const liverDisease = record.conditions.filter((c) => c.active && c.sets.has(VS.liverDisease));
+  const opioidUseDisorder = record.conditions.filter((c) => c.active && c.sets.has(VS.opioidUseDisorder));
   const latestEgfr = record.observations
     .filter((o) => o.sets.has(VS.egfr) && o.value !== undefined && within(o.date, lookback) && (o.date as Date) <= now)
     .sort((a, b) => (b.date as Date).getTime() - (a.date as Date).getTime())[0];
@@ -406,6 +446,7 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
     current,
     giRiskFactors,
     liverDisease,
+    opioidUseDisorder,
     duloxetineContraindications,
     recentHipInjections,
     recentOrthopedicReferrals,

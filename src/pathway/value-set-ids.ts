@@ -13,6 +13,7 @@ export const VS = {
   pepticUlcer: 'peptic-ulcer',
   giBleeding: 'gi-bleeding',
   liverDisease: 'chronic-liver-disease',
+  opioidUseDisorder: 'opioid-use-disorder',
 
   radiograph: 'hip-radiograph',
   mri: 'hip-mri',
@@ -34,6 +35,7 @@ export const VS = {
   acetaminophen: 'medication-acetaminophen',
   duloxetine: 'medication-duloxetine',
   opioid: 'medication-opioid',
+  opioidUseDisorderTreatment: 'medication-opioid-use-disorder-treatment',
   ppi: 'medication-ppi',
   antithrombotic: 'medication-anticoagulant-antiplatelet',
   systemicCorticosteroid: 'medication-systemic-corticosteroid',

@@ -408,6 +408,10 @@ export class RecordIndexer {
       draft,
       conclusionSets: this.terminology.membership(keysOf(conclusion)),
       conclusions: keysOf(conclusion).map((k) => this.terminology.membership([k])),
+      conclusionConcepts: objects(r['conclusionCode']).map((cc) => ({
+        display: displayOf(cc, 'a conclusion'),
+        sets: this.terminology.membership(keysOf(codingsOf(cc))),
+      })),
       reasons,
     };
     const d = date ?? (draft ? now : undefined);

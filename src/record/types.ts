@@ -90,6 +90,8 @@ export interface EventEntry extends Coded {
   conclusionSets: ReadonlySet<string>;
   /** The value sets of each conclusionCode coding, one set per coding (empty list: no conclusion code). */
   conclusions: readonly ReadonlySet<string>[];
+  /** Each conclusionCode concept: its text or display, and the value sets of its codings. */
+  conclusionConcepts: readonly { display: string; sets: ReadonlySet<string> }[];
   reasons: Reasons;
 }
 

@@ -23,14 +23,17 @@ export const avoidOpioids: Rule = {
     fires:
       'an opioid (tramadol, codeine and combination products included) is being started for a patient with a hip condition and no current opioid.',
     notWhen:
-      "the order's reasonCode/reasonReference names only conditions outside the hip set; the patient is excluded (paediatric, deceased, active hip fracture).",
+      "the order's reasonCode/reasonReference names only conditions outside the hip set; the order is buprenorphine or methadone for a patient with an active opioid use disorder (treatment of the disorder); the patient is excluded (paediatric, deceased, active hip fracture).",
     suggestion:
       'remove the draft, and offer the next non-opioid step: acetaminophen, or duloxetine when an NSAID and acetaminophen are both current (and duloxetine is not contraindicated or already taken); a step that another draft of the same call already orders is not offered again.',
   },
   evaluate({ facts, judged, drafts, config }) {
     if (facts.excluded !== undefined || facts.hipConditions.length === 0 || facts.current.opioid.length > 0) return null;
+    const treatsOpioidUseDisorder = (o: MedicationEntry): boolean =>
+      facts.opioidUseDisorder.length > 0 && o.classes.has(VS.opioidUseDisorderTreatment);
     const orders = judged.filter(
-      (o): o is MedicationEntry => isMedication(o) && o.classes.has(VS.opioid) && !onlyNonHipReasons(o),
+      (o): o is MedicationEntry =>
+        isMedication(o) && o.classes.has(VS.opioid) && !onlyNonHipReasons(o) && !treatsOpioidUseDisorder(o),
     );
     if (orders.length === 0) return null;
     // The next step is judged on what the patient takes; a step already being ordered in this same call, by
