@@ -1,4 +1,5 @@
 import { isMedication, type Rule } from '../rule.js';
+import { forTheHip } from '../order-scope.js';
 import { VS } from '../value-set-ids.js';
 
 /** avoid-hyaluronic-acid [warning] — order-select / order-sign, PATHWAY §3. The card: cards/avoid-hyaluronic-acid.yaml. */
@@ -7,13 +8,14 @@ export const avoidHyaluronicAcid: Rule = {
   hooks: 'order',
   about: {
     fires: 'an intra-articular hyaluronic acid order (drug or procedure) for a patient with a hip condition.',
-    notWhen: 'the patient is excluded (paediatric, deceased, active hip fracture).',
+    notWhen:
+      'the order is for another joint: its reasonCode/reasonReference name only conditions outside the hip set (knee OA); the patient is excluded (paediatric, deceased, active hip fracture).',
     suggestion: 'remove it; for hip OA, replace it with the image-guided intra-articular corticosteroid injection.',
   },
   evaluate({ facts, judged }) {
     if (facts.excluded !== undefined || facts.hipConditions.length === 0) return null;
-    const orders = judged.filter((o) =>
-      isMedication(o) ? o.classes.has(VS.hyaluronicAcid) : o.sets.has(VS.hyaluronicAcidInjection),
+    const orders = judged.filter(
+      (o) => (isMedication(o) ? o.classes.has(VS.hyaluronicAcid) : o.sets.has(VS.hyaluronicAcidInjection)) && forTheHip(o),
     );
     if (orders.length === 0) return null;
     const offerInjection = facts.hipOsteoarthritis.length > 0 && facts.recentHipInjections.length === 0;

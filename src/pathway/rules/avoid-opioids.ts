@@ -1,19 +1,8 @@
 import { regimenWithin } from '../dosing.js';
 import { isMedication, type Rule, type SuggestionChoice } from '../rule.js';
-import { HIP_CONDITION_SETS, inAny, VS } from '../value-set-ids.js';
+import { forTheHip } from '../order-scope.js';
+import { VS } from '../value-set-ids.js';
 import type { MedicationEntry } from '../../record/types.js';
-
-/**
- * Whether an order names only reasons outside the hip set. An order with no reason, or with a hip reason, is
- * taken to be for the hip; a reasonReference that cannot be resolved is not counted either way.
- */
-export function onlyNonHipReasons(order: MedicationEntry): boolean {
-  const { reasons } = order;
-  const named = (reasons.hasReasonCode ? 1 : 0) + reasons.conditions.length;
-  if (named === 0) return false;
-  if (inAny(reasons.codeSets, HIP_CONDITION_SETS)) return false;
-  return !reasons.conditions.some((c) => inAny(c.sets, HIP_CONDITION_SETS));
-}
 
 /** avoid-opioids [warning] — order-select / order-sign, PATHWAY §3. The card: cards/avoid-opioids.yaml. */
 export const avoidOpioids: Rule = {
@@ -32,8 +21,7 @@ export const avoidOpioids: Rule = {
     const treatsOpioidUseDisorder = (o: MedicationEntry): boolean =>
       facts.opioidUseDisorder.length > 0 && o.classes.has(VS.opioidUseDisorderTreatment);
     const orders = judged.filter(
-      (o): o is MedicationEntry =>
-        isMedication(o) && o.classes.has(VS.opioid) && !onlyNonHipReasons(o) && !treatsOpioidUseDisorder(o),
+      (o): o is MedicationEntry => isMedication(o) && o.classes.has(VS.opioid) && forTheHip(o) && !treatsOpioidUseDisorder(o),
     );
     if (orders.length === 0) return null;
     // The next step is judged on what the patient takes; a step already being ordered in this same call, by
