@@ -55,6 +55,27 @@ const VS_NSAID = 'medication-nsaid';
 /** Dose forms and routes that are not systemic, as medication names and texts write them. */
 const NOT_SYSTEMIC_STEROID =
   /\b(topical|cream|ointment|lotion|gel|foam|shampoo|patch|transdermal|inhal\w*|nasal|ophthalmic|otic|eye|ear|vaginal|rectal|enema|suppositor\w*|actuat\w*|metered)\b/i;
+/** SNOMED CT 26643006 Oral route; anything else coded as a dosage route is not by mouth. */
+const ORAL_ROUTE = 'http://snomed.info/sct|26643006';
+const ORAL_WORDS = /\b(oral|by mouth|p\.?o\.?)\b/i;
+const NOT_ORAL_WORDS =
+  /\b(i\.?v\.?|intravenous\w*|infusion|inject\w*|rectal\w*|p\.?r\.?|suppositor\w*|enema|intramuscular|i\.?m\.?|subcutaneous\w*|topical|transdermal|patch)\b/i;
+
+/** The route of a MedicationRequest: dosage route, else product route, else the medication's words. */
+function routeOf(dosage: readonly R[], productRoute: string | undefined, texts: readonly string[]): 'oral' | 'other' | undefined {
+  for (const d of dosage) {
+    const keys = keysOf(codingsOf(d['route']));
+    if (keys.includes(ORAL_ROUTE)) return 'oral';
+    if (keys.length > 0) return 'other';
+    const words = textsOf(d['route']).join(' ');
+    if (words !== '') return ORAL_WORDS.test(words) ? 'oral' : 'other';
+  }
+  if (productRoute !== undefined) return productRoute === 'oral' ? 'oral' : 'other';
+  const words = texts.join(' ');
+  if (NOT_ORAL_WORDS.test(words)) return 'other';
+  return ORAL_WORDS.test(words) ? 'oral' : undefined;
+}
+
 const NOT_SYSTEMIC_NSAID = /\b(topical|cream|ointment|lotion|gel|patch|transdermal|ophthalmic|otic|eye|ear)\b/i;
 
 /** Finds resources by the ways references are written: `#id`, `Type/id`, fullUrl, or an absolute URL. */
@@ -301,9 +322,11 @@ export class RecordIndexer {
     const classes = new Set<string>();
     let matchedBy: MedicationEntry['matchedBy'] = 'none';
     let doseForm: string | undefined;
+    let productRoute: string | undefined;
     for (const key of keys) {
       const product = this.terminology.products.get(key);
       if (product === undefined) continue;
+      productRoute = product.route;
       ingredients = product.ingredients.map((ing) => this.ingredient(ing.code, ing.name, ing.strength));
       for (const c of product.classes ?? ingredients.flatMap((i) => i.classes)) classes.add(c);
       doseForm = product.doseForm;
@@ -360,6 +383,8 @@ export class RecordIndexer {
     };
     if (authoredOn !== undefined) entry.authoredOn = authoredOn;
     if (doseForm !== undefined) entry.doseForm = doseForm;
+    const route = routeOf(objects(r['dosageInstruction']), productRoute, texts);
+    if (route !== undefined) entry.route = route;
     return entry;
   }
 

@@ -67,6 +67,11 @@ export interface MedicationEntry extends Coded {
   doseForm?: string;
   /** How the medication was recognised. */
   matchedBy: 'product' | 'ingredient' | 'medication-resource' | 'text' | 'none';
+  /**
+   * By mouth or not, when the order says: its dosage route (coded or in words), else its product's route, else
+   * the words of its medication text ("IV", "suppository"). Unknown when nothing says.
+   */
+  route?: 'oral' | 'other';
   reasons: Reasons;
 }
 

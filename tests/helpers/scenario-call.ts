@@ -45,5 +45,6 @@ export function contentProblems(card: Card | undefined, check: ContentCheck): st
     if (!doseTexts.some((d) => d.includes(t)))
       problems.push(`no dosage text contains "${t}" (have ${JSON.stringify(doseTexts)})`);
   for (const t of check.detailIncludes ?? []) if (!(card.detail ?? '').includes(t)) problems.push(`detail lacks "${t}"`);
+  for (const t of check.detailExcludes ?? []) if ((card.detail ?? '').includes(t)) problems.push(`detail contains "${t}"`);
   return problems;
 }

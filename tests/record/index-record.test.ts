@@ -101,6 +101,20 @@ describe('medications', () => {
     expect(rec.medications.map((m) => m.matchedBy)).toEqual(['text', 'text', 'text', 'text', 'none']);
   });
 
+  test('route: the dosage route first (coded or in words), then the product, then the medication words', () => {
+    const apap = (extra: Record<string, unknown>) =>
+      medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '161' }], text: 'acetaminophen' }, ...extra });
+    const routes = index([
+      apap({ dosageInstruction: [{ route: { coding: [{ system: 'http://snomed.info/sct', code: '26643006' }] } }] }),
+      apap({ dosageInstruction: [{ route: { coding: [{ system: 'http://snomed.info/sct', code: '37161004' }] } }] }),
+      apap({ dosageInstruction: [{ route: { text: 'by mouth' } }] }),
+      medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '198440' }] } }),
+      medication({ medicationCodeableConcept: { text: 'acetaminophen 1000 mg IV infusion' } }),
+      apap({}),
+    ]).medications.map((m) => m.route);
+    expect(routes).toEqual(['oral', 'other', 'oral', 'oral', 'other', undefined]);
+  });
+
   test('aspirin is an antiplatelet (a GI risk), not a hip NSAID', () => {
     const rec = index([medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '243670' }] } })]);
     expect([...(rec.medications[0]?.classes ?? [])]).toEqual(['medication-anticoagulant-antiplatelet']);

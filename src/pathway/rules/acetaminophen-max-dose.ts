@@ -49,10 +49,11 @@ function assess({ facts, judged, drafts, config }: RuleInput): Assessment {
   const remainingMg = Math.max(0, limitMg - otherMg);
   const offending = lines.filter((l) => l.judged).map((l) => l.order);
   // A new schedule is offered for one single-ingredient order only: an mg dose of a combination product
-  // (acetaminophen/oxycodone) would change its other ingredient too, so such an order is removed instead.
+  // (acetaminophen/oxycodone) would change its other ingredient too, so such an order is removed instead. The
+  // schedule is by mouth: an intravenous or rectal order is removed, not rewritten as oral.
   const only = offending.length === 1 ? offending[0] : undefined;
-  const singleIngredient = only !== undefined && only.ingredients.length === 1;
-  const regimen = singleIngredient
+  const rewritable = only !== undefined && only.ingredients.length === 1 && only.route !== 'other';
+  const regimen = rewritable
     ? regimenWithin(config.acetaminophen.regimens, remainingMg, unitStrength(only, VS.acetaminophen))
     : undefined;
   const suggestion =

@@ -16,7 +16,7 @@ export const addAcetaminophen: Rule = {
     if (regimen === undefined) return null;
     return {
       topic: 'add-acetaminophen',
-      evidence: {},
+      evidence: { regimen },
       suggestions: [{ id: 'order-acetaminophen', values: { regimen } }],
     };
   },
