@@ -1,4 +1,4 @@
-import type { PatientFacts, PromTrend } from './facts.js';
+import type { Diagnosis, PatientFacts, PromTrend } from './facts.js';
 import { isoDay } from './time.js';
 import type { ConditionEntry, EventEntry, MedicationEntry } from '../record/types.js';
 
@@ -10,6 +10,9 @@ export type FactLine = [label: string, value: string];
 
 const since = (d: Date | undefined): string => (d !== undefined ? ` (since ${isoDay(d)})` : '');
 const cond = (c: ConditionEntry): string => `${c.display}${since(c.onset)}`;
+/** A Condition, or a report's conclusion ("Osteoarthritis of hip on XR Pelvis AP (2026-06-01)"). */
+const diagnosis = (d: Diagnosis): string =>
+  'report' in d ? `${d.display}${d.date !== undefined ? ` (${isoDay(d.date)})` : ''}` : cond(d);
 const med = (m: MedicationEntry): string => `${m.display}${since(m.authoredOn)}`;
 const event = (e: EventEntry): string =>
   `${e.display}${e.date !== undefined ? ` (${isoDay(e.date)}, ${e.resourceType} ${e.status}${e.draft ? ', draft of this call' : ''})` : ''}`;
@@ -76,6 +79,9 @@ export function describeFacts(f: PatientFacts): FactLine[] {
           `${c.kind}${c.entry !== undefined ? `: ${c.entry.display}` : c.egfr?.value !== undefined ? `: eGFR ${c.egfr.value}` : ''}`,
       ),
     ],
+    ['hip OA', list(f.hipOsteoarthritis, diagnosis)],
+    ['FAI, labral tear, dysplasia', list(f.hipPreservationDiagnoses, diagnosis)],
+    ['opioid use disorder', list(f.opioidUseDisorder, cond)],
     ['hip joint injection (3 months)', list(f.recentHipInjections, event)],
     ['orthopaedic referral (12 months)', list(f.recentOrthopedicReferrals, event)],
     ['acetaminophen daily maximum', `${f.acetaminophenMaxDailyMg} mg`],

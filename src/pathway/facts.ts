@@ -309,9 +309,18 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
         return d;
       }),
   );
+  // Per diagnosis, the problem list decides once it names it at all: an active Condition counts, and a
+  // resolved or refuted one (OA after a hip replacement, a ruled-out labral tear) overrides an older report.
   const diagnosesIn = (sets: readonly string[]): Diagnosis[] => {
-    const conditions = hipConditions.filter((c) => inAny(c.sets, sets));
-    return conditions.length > 0 ? conditions : reportDiagnoses.filter((d) => inAny(d.sets, sets));
+    const out: Diagnosis[] = [];
+    for (const set of sets) {
+      const named = record.conditions.some((c) => !c.enteredInError && c.sets.has(set));
+      const found: readonly Diagnosis[] = named
+        ? hipConditions.filter((c) => c.sets.has(set))
+        : reportDiagnoses.filter((d) => d.sets.has(set));
+      for (const d of found) if (!out.includes(d)) out.push(d);
+    }
+    return out;
   };
   const hipOsteoarthritis = diagnosesIn([VS.hipOsteoarthritis]);
   const surgicalPlanningDiagnoses = diagnosesIn(SURGICAL_PLANNING_SETS);

@@ -12,7 +12,11 @@ import { HIP_CONDITION_SETS, inAny } from './value-set-ids.js';
 export function forTheHip(order: OrderEntry): boolean {
   const { reasons } = order;
   const named = (reasons.hasReasonCode ? 1 : 0) + reasons.conditions.length;
-  if (named === 0) return true;
-  if (inAny(reasons.codeSets, HIP_CONDITION_SETS)) return true;
-  return reasons.conditions.some((c) => inAny(c.sets, HIP_CONDITION_SETS));
+  return named === 0 || namesHipReason(order);
+}
+
+/** Whether the order's reasonCode or reasonReference names a hip condition. */
+export function namesHipReason(order: OrderEntry): boolean {
+  const { reasons } = order;
+  return inAny(reasons.codeSets, HIP_CONDITION_SETS) || reasons.conditions.some((c) => inAny(c.sets, HIP_CONDITION_SETS));
 }

@@ -55,25 +55,41 @@ const VS_NSAID = 'medication-nsaid';
 /** Dose forms and routes that are not systemic, as medication names and texts write them. */
 const NOT_SYSTEMIC_STEROID =
   /\b(topical|cream|ointment|lotion|gel|foam|shampoo|patch|transdermal|inhal\w*|nasal|ophthalmic|otic|eye|ear|vaginal|rectal|enema|suppositor\w*|actuat\w*|metered)\b/i;
-/** SNOMED CT 26643006 Oral route; anything else coded as a dosage route is not by mouth. */
-const ORAL_ROUTE = 'http://snomed.info/sct|26643006';
-const ORAL_WORDS = /\b(oral|by mouth|p\.?o\.?)\b/i;
+/**
+ * Oral route codes: SNOMED CT 26643006 Oral route, HL7 v3 RouteOfAdministration PO (swallow, oral), NCI
+ * Thesaurus C38288 Oral route (FDA route of administration), EDQM 20053000 Oral use.
+ */
+const ORAL_ROUTES = new Set([
+  'http://snomed.info/sct|26643006',
+  'http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration|PO',
+  'http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl|C38288',
+  'http://ncimeta.nci.nih.gov|C38288',
+  'http://standardterms.edqm.eu|20053000',
+]);
+const ORAL_WORDS = /(?<![\w.])(oral\w*|by mouth|per os|p\.?o\.?)(?![\w])/i;
 const NOT_ORAL_WORDS =
-  /\b(i\.?v\.?|intravenous\w*|infusion|inject\w*|rectal\w*|p\.?r\.?|suppositor\w*|enema|intramuscular|i\.?m\.?|subcutaneous\w*|topical|transdermal|patch)\b/i;
+  /(?<![\w.])(i\.v\.|iv|intravenous\w*|infusion|inject\w*|rectal\w*|per rectum|suppositor\w*|enema|intramuscular\w*|subcutaneous\w*|topical\w*|transdermal|patch)(?![\w])/i;
 
-/** The route of a MedicationRequest: dosage route, else product route, else the medication's words. */
+/**
+ * The route of a MedicationRequest, 'other' only when something says it is not by mouth: the dosage route
+ * (an oral code, or words in its text and displays), else the product's route, else the words of the
+ * medication text ("IV", "suppository"). Oral words win over others; unknown when nothing says.
+ */
 function routeOf(dosage: readonly R[], productRoute: string | undefined, texts: readonly string[]): 'oral' | 'other' | undefined {
+  const byWords = (words: string): 'oral' | 'other' | undefined =>
+    ORAL_WORDS.test(words) ? 'oral' : NOT_ORAL_WORDS.test(words) ? 'other' : undefined;
   for (const d of dosage) {
-    const keys = keysOf(codingsOf(d['route']));
-    if (keys.includes(ORAL_ROUTE)) return 'oral';
-    if (keys.length > 0) return 'other';
-    const words = textsOf(d['route']).join(' ');
-    if (words !== '') return ORAL_WORDS.test(words) ? 'oral' : 'other';
+    const codings = codingsOf(d['route']);
+    if (keysOf(codings).some((k) => ORAL_ROUTES.has(k))) return 'oral';
+    const words = byWords([...textsOf(d['route']), ...codings.map((c) => c.display ?? '')].join(' '));
+    if (words !== undefined) return words;
   }
   if (productRoute !== undefined) return productRoute === 'oral' ? 'oral' : 'other';
-  const words = texts.join(' ');
-  if (NOT_ORAL_WORDS.test(words)) return 'other';
-  return ORAL_WORDS.test(words) ? 'oral' : undefined;
+  for (const d of dosage) {
+    const words = byWords(str(d['text']) ?? '');
+    if (words !== undefined) return words;
+  }
+  return byWords(texts.join(' '));
 }
 
 const NOT_SYSTEMIC_NSAID = /\b(topical|cream|ointment|lotion|gel|patch|transdermal|ophthalmic|otic|eye|ear)\b/i;
@@ -253,6 +269,7 @@ export class RecordIndexer {
       resource: r as unknown as Condition,
       active,
       valid,
+      enteredInError: verification === 'entered-in-error',
     };
     if (onset !== undefined) entry.onset = onset;
     const laterality = lateralityOf(codings, codingsOf(r['bodySite']), textsOf(r['bodySite']));

@@ -29,6 +29,8 @@ export interface ConditionEntry extends Coded {
   active: boolean;
   /** Not refuted or entered-in-error (counts for "a history of"). */
   valid: boolean;
+  /** Entered in error: as if it were not there at all. */
+  enteredInError: boolean;
   onset?: Date;
   /** Body-site or ICD-10-CM laterality: 'left' | 'right' when known. */
   laterality?: 'left' | 'right';

@@ -100,3 +100,58 @@ describe('main hip condition', () => {
     expect(main(condition('old-oa', '239872002', '2020-01-01', 'resolved'))).toBeUndefined();
   });
 });
+
+/** PATHWAY §2: a structural diagnosis is an active Condition or a hip imaging report's conclusionCode. */
+describe('diagnoses from imaging reports', () => {
+  const sct = 'http://snomed.info/sct';
+  const condition = (id: string, code: string, extra: object = {}): FhirResource =>
+    ({
+      resourceType: 'Condition',
+      id,
+      clinicalStatus: { coding: [{ code: 'active' }] },
+      code: { coding: [{ system: sct, code }] },
+      onsetDateTime: '2026-05-01',
+      ...extra,
+    }) as FhirResource;
+  const report = (id: string, ...conclusions: [string, string][]): FhirResource =>
+    ({
+      resourceType: 'DiagnosticReport',
+      id,
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '37622-8', display: 'XR Pelvis AP' }] },
+      effectiveDateTime: '2026-06-01',
+      conclusionCode: conclusions.map(([code, display]) => ({ coding: [{ system: sct, code, display }] })),
+    }) as FhirResource;
+  const pain = condition('pain', '49218002');
+  const oaReport = report('xr', ['239872002', 'Osteoarthritis of hip']);
+  const f = (...resources: FhirResource[]) => computeFacts(index(resources), pathwayConfig);
+
+  test('OA concluded by a report, with no OA Condition, is hip OA, named by the report', () => {
+    expect(f(pain, oaReport).hipOsteoarthritis.map((d) => [d.ref, d.display])).toEqual([
+      ['DiagnosticReport/xr', 'Osteoarthritis of hip on XR Pelvis AP'],
+    ]);
+  });
+  test('an active OA Condition is used instead of the report', () => {
+    expect(f(pain, oaReport, condition('oa', '239872002')).hipOsteoarthritis.map((d) => d.ref)).toEqual(['Condition/oa']);
+  });
+  test('a resolved or refuted OA Condition overrides the report; an entered-in-error one does not', () => {
+    const resolved = condition('oa', '239872002', { clinicalStatus: { coding: [{ code: 'resolved' }] } });
+    const refuted = condition('oa', '239872002', { verificationStatus: { coding: [{ code: 'refuted' }] } });
+    const error = condition('oa', '239872002', { verificationStatus: { coding: [{ code: 'entered-in-error' }] } });
+    expect(f(pain, oaReport, resolved).hipOsteoarthritis).toEqual([]);
+    expect(f(pain, oaReport, refuted).hipOsteoarthritis).toEqual([]);
+    expect(f(pain, oaReport, error).hipOsteoarthritis.map((d) => d.ref)).toEqual(['DiagnosticReport/xr']);
+  });
+  test('per diagnosis: an FAI Condition does not hide a labral tear that only a report concludes', () => {
+    const mri = report('mri', ['202336002', 'Acetabular labrum tear']);
+    expect(
+      f(pain, condition('fai', '432473000'), mri)
+        .hipPreservationDiagnoses.map((d) => d.ref)
+        .sort(),
+    ).toEqual(['Condition/fai', 'DiagnosticReport/mri']);
+  });
+  test('a cancelled report concludes nothing', () => {
+    const cancelled = { ...(oaReport as object), status: 'cancelled' } as FhirResource;
+    expect(f(pain, cancelled).hipOsteoarthritis).toEqual([]);
+  });
+});

@@ -101,18 +101,29 @@ describe('medications', () => {
     expect(rec.medications.map((m) => m.matchedBy)).toEqual(['text', 'text', 'text', 'text', 'none']);
   });
 
-  test('route: the dosage route first (coded or in words), then the product, then the medication words', () => {
+  test('route: an oral code or oral words first; "other" only when something says so; else unknown', () => {
     const apap = (extra: Record<string, unknown>) =>
       medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '161' }], text: 'acetaminophen' }, ...extra });
-    const routes = index([
-      apap({ dosageInstruction: [{ route: { coding: [{ system: 'http://snomed.info/sct', code: '26643006' }] } }] }),
-      apap({ dosageInstruction: [{ route: { coding: [{ system: 'http://snomed.info/sct', code: '37161004' }] } }] }),
-      apap({ dosageInstruction: [{ route: { text: 'by mouth' } }] }),
-      medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '198440' }] } }),
-      medication({ medicationCodeableConcept: { text: 'acetaminophen 1000 mg IV infusion' } }),
-      apap({}),
-    ]).medications.map((m) => m.route);
-    expect(routes).toEqual(['oral', 'other', 'oral', 'oral', 'other', undefined]);
+    const route = (system: string, code: string, display?: string) => ({
+      dosageInstruction: [{ route: { coding: [{ system, code, ...(display !== undefined ? { display } : {}) }] } }],
+    });
+    const cases: [FhirResource, 'oral' | 'other' | undefined][] = [
+      [apap(route('http://snomed.info/sct', '26643006')), 'oral'],
+      [apap(route('http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration', 'PO')), 'oral'],
+      [apap(route('http://standardterms.edqm.eu', '20053000')), 'oral'],
+      [apap(route('http://snomed.info/sct', '37161004', 'Per rectum')), 'other'],
+      [apap(route('http://snomed.info/sct', '47625008', 'Intravenous route')), 'other'],
+      // A coded route the service does not know, without a display, says nothing.
+      [apap(route('http://snomed.info/sct', '37161004')), undefined],
+      [apap({ dosageInstruction: [{ route: { text: 'orally' } }] }), 'oral'],
+      [apap({ dosageInstruction: [{ text: '500 mg tab p.o. q4h p.r.n.' }] }), 'oral'],
+      [apap({ dosageInstruction: [{ text: '1000 mg IV every 6 hours' }] }), 'other'],
+      [medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '198440' }] } }), 'oral'],
+      [medication({ medicationCodeableConcept: { text: 'acetaminophen 650 mg suppository' } }), 'other'],
+      [medication({ medicationCodeableConcept: { text: 'acetaminophen 500 mg PR tablet' } }), undefined],
+      [apap({}), undefined],
+    ];
+    expect(index(cases.map(([r]) => r)).medications.map((m) => m.route)).toEqual(cases.map(([, want]) => want));
   });
 
   test('aspirin is an antiplatelet (a GI risk), not a hip NSAID', () => {

@@ -90,7 +90,7 @@ export const acetaminophenMaxDose: Rule = {
     notWhen:
       'a needed dose cannot be computed and the known doses stay within the limit (the log says why; no card rests on a guess); the patient is a child (weight-based dosing is not modelled) or deceased.',
     suggestion:
-      'update a single-ingredient draft to the first configured schedule that fits what is left of the limit (in whole tablets of its strength); remove a combination product, several offending drafts, or a draft for which no schedule fits.',
+      'update a single-ingredient oral draft to the first configured schedule that fits what is left of the limit (in whole tablets of its strength); remove a combination product, a draft given another way (intravenous, rectal), several offending drafts, or a draft for which no schedule fits.',
   },
   evaluate: (input) => assessed(input).finding,
   undecided(input) {
