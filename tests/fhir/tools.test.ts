@@ -210,15 +210,21 @@ describe('docker-compose.yml', () => {
     expect(existsSync(projectPath('src', 'tools', 'load-fixtures.ts'))).toBe(true);
     expect(existsSync(projectPath(command[1] ?? ''))).toBe(true); // npm test compiles it
     expect(command[command.indexOf('--fhir') + 1]).toBe('http://hapi:8080/fhir');
-    for (const [, target] of dockerfile.matchAll(/^CMD \["node", "([^"]+)"/gm))
+    for (const [, target] of dockerfile.matchAll(/^CMD \["node", (?:"--[^"]+", )*"([^"]+)"/gm))
       expect(existsSync(projectPath(target ?? ''))).toBe(true);
     for (const [, from] of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm))
       expect({ from, exists: existsSync(projectPath(from ?? '')) }).toEqual({ from, exists: true });
     // The runtime image has no dev dependencies; the loader adds the fixtures to it.
     expect(dockerfile).toMatch(/FROM node:20\S* AS runtime[\s\S]*RUN npm ci --omit=dev --ignore-scripts/);
     expect(dockerfile).toMatch(/FROM runtime AS loader[\s\S]*COPY fhir-fixtures \.\/fhir-fixtures/);
-    const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { main: string };
-    expect(dockerfile).toContain(`CMD ["node", "${pkg.main}"]`);
+    // The image starts the service as `npm start` does, with the same Node options.
+    const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as {
+      main: string;
+      scripts: Record<string, string>;
+    };
+    const start = (pkg.scripts['start'] ?? '').split(/\s+/);
+    expect(start.at(-1)).toBe(pkg.main);
+    expect(dockerfile).toContain(`CMD [${start.map((t) => `"${t}"`).join(', ')}]`);
   });
 
   test('health checks and ports: documented, and what the health checks call exists', () => {
