@@ -50,7 +50,7 @@ export interface DuloxetineContraindication {
   egfr?: ObservationEntry;
 }
 
-/** A diagnosis concluded by a hip imaging report (`conclusionCode`), where no Condition records it. */
+/** A diagnosis concluded by a hip imaging report (`conclusionCode`): used when no Condition names that diagnosis. */
 export interface ReportDiagnosis {
   /** The report's reference; `keys` are the report's codes (a record entry to the card templates). */
   ref: string;
@@ -122,7 +122,7 @@ export interface PatientFacts {
   };
   giRiskFactors: readonly GiRiskFactor[];
   liverDisease: readonly ConditionEntry[];
-  /** Active opioid use disorder: buprenorphine and methadone orders treat it. */
+  /** Active opioid use disorder: its medications (medication-opioid-use-disorder-treatment) treat it, not hip pain. */
   opioidUseDisorder: readonly ConditionEntry[];
   latestEgfr?: ObservationEntry;
   duloxetineContraindications: readonly DuloxetineContraindication[];
