@@ -63,7 +63,6 @@ const ORAL_ROUTES = new Set([
   'http://snomed.info/sct|26643006',
   'http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration|PO',
   'http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl|C38288',
-  'http://ncimeta.nci.nih.gov|C38288',
   'http://standardterms.edqm.eu|20053000',
 ]);
 const ORAL_WORDS = /(?<![\w.])(oral\w*|by mouth|per os|p\.?o\.?)(?![\w])/i;

@@ -53,7 +53,8 @@ export interface Product {
   ingredients: ProductIngredient[];
   /**
    * The medication-* classes of the product, decided with its route: a topical NSAID or an inhaled
-   * corticosteroid is in none. Authoritative over the classes of its ingredients.
+   * corticosteroid is in none. Authoritative over the classes of its ingredients. A medication-* value set that
+   * lists the product's own code (tty SCD/SBD) adds its class at load time, so that membership is written once.
    */
   classes?: string[];
   route?: string;
@@ -191,7 +192,9 @@ export class Terminology {
     for (const p of products) {
       const key = codingKey(p.system, p.code);
       if (key === undefined) throw new Error(`product ${p.display} has no code`);
-      this.products.set(key, p);
+      const listed = this.ingredientClasses.get(key) ?? [];
+      const classes = p.classes === undefined ? undefined : [...new Set([...p.classes, ...listed])];
+      this.products.set(key, classes === undefined ? p : { ...p, classes });
     }
     const names = [...this.ingredientNames.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
     this.namePattern = names.length > 0 ? new RegExp(`(?<![a-z])(${names.join('|')})(?![a-z])`, 'gi') : undefined;
