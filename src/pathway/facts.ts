@@ -195,11 +195,7 @@ function latestOf<T extends { date?: Date }>(items: readonly T[]): T | undefined
 
 /** Specificity order for the condition a suggestion names as its reason. */
 const MAIN_CONDITION_ORDER: readonly string[] = [
-  VS.hipOsteoarthritis,
-  VS.fai,
-  VS.labralTear,
-  VS.dysplasia,
-  VS.gluteusMediusTear,
+  ...STRUCTURAL_SETS, // OA, FAI, labral tear, dysplasia, gluteus medius tear
   VS.gtps,
   VS.glutealTendinopathy,
   VS.hipStrain,

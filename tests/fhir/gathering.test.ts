@@ -1,6 +1,5 @@
 import type { Bundle, FhirResource, OperationOutcome } from 'fhir/r4.js';
 import { fixtureBundles, scenarioBundle, syntheaBundle, syntheaNames } from '../../src/fixtures/fhir-load.js';
-import { buildPrefetch } from '../../src/fixtures/prefetch.js';
 import { scenarioRequest, SERVICE_FOR_HOOK } from '../../src/fixtures/requests.js';
 import { loadScenario, type Scenario, scenarioNames } from '../../src/fixtures/scenarios.js';
 import { withMedicationReferences } from '../../src/fixtures/variants.js';
