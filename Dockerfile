@@ -4,16 +4,21 @@
 #   docker build -t hip-pain-cds-loader --target loader .   # load-fixtures with fhir-fixtures
 # The runtime image has production dependencies only and runs as the unprivileged `node` user.
 
-# --- build: every dependency (TypeScript, types), compile src/ and bench/ to dist/ --------------------------
+# --- build: every dependency (TypeScript, types); the runtime (src/) alone to dist/src -------------------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` compiles, and the sources are not here yet.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.runtime.json ./
 COPY src ./src
-COPY bench ./bench
-RUN npm run build
+RUN npx tsc -p tsconfig.runtime.json
+
+# --- build-loader: the fixture loader (tools/load-fixtures and what it imports) ------------------------------
+FROM build AS build-loader
+COPY tools ./tools
+RUN npx tsc tools/load-fixtures.ts --outDir dist --rootDir . --module nodenext --moduleResolution nodenext \
+      --target es2022 --types node --skipLibCheck --resolveJsonModule --strict
 
 # --- runtime: the service, production dependencies only ------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
@@ -38,6 +43,7 @@ CMD ["node", "--max-semi-space-size=8", "dist/src/server.js"]
 
 # --- loader: load-fixtures and the fixtures it loads into a FHIR server ---------------------------------------
 FROM runtime AS loader
+COPY --from=build-loader /app/dist/tools ./dist/tools
 COPY fhir-fixtures ./fhir-fixtures
 HEALTHCHECK NONE
-CMD ["node", "dist/src/tools/load-fixtures.js", "--help"]
+CMD ["node", "dist/tools/load-fixtures.js", "--help"]

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { loadServiceConfig } from '../src/config/service-config.js';
 import { MemoryFeedbackStore } from '../src/feedback/store.js';
 import { FhirKitFetcher } from '../src/fhir/fhir-client.js';
-import { fixtureBundles } from '../src/fixtures/fhir-load.js';
-import { scenarioRequest, SERVICE_FOR_HOOK } from '../src/fixtures/requests.js';
-import { loadScenario } from '../src/fixtures/scenarios.js';
+import { fixtureBundles } from '../tools/fixtures/fhir-load.js';
+import { scenarioRequest, SERVICE_FOR_HOOK } from '../tools/fixtures/requests.js';
+import { loadScenario } from '../tools/fixtures/scenarios.js';
 import { createLogger } from '../src/log.js';
 import { buildService, type Service } from '../src/service.js';
-import { startFhirServer } from '../src/tools/fhir-server/index.js';
+import { startFhirServer } from '../tools/fhir-server/index.js';
 
 /**
  * npm run bench:fetch [-- --delay 20 --calls 40 --scenario radiographs-first-pain-better-by-1-point]

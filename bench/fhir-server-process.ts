@@ -1,6 +1,6 @@
-import { scenarioBundle } from '../src/fixtures/fhir-load.js';
-import { loadScenario } from '../src/fixtures/scenarios.js';
-import { startFhirServer } from '../src/tools/fhir-server/index.js';
+import { scenarioBundle } from '../tools/fixtures/fhir-load.js';
+import { loadScenario } from '../tools/fixtures/scenarios.js';
+import { startFhirServer } from '../tools/fhir-server/index.js';
 
 /**
  * The FHIR server of benchmark scenario (d), in a process of its own so that it does not share an event loop

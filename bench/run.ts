@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { loadServiceRegistry } from '../src/cds/registry.js';
 import type { CdsRequest } from '../src/cds/types.js';
 import { projectPath, readJsonFile } from '../src/data-files.js';
-import { buildPrefetch } from '../src/fixtures/prefetch.js';
-import { scenarioRequest } from '../src/fixtures/requests.js';
-import { loadScenario } from '../src/fixtures/scenarios.js';
+import { buildPrefetch } from '../tools/fixtures/prefetch.js';
+import { scenarioRequest } from '../tools/fixtures/requests.js';
+import { loadScenario } from '../tools/fixtures/scenarios.js';
 import { loadTerminology } from '../src/terminology/valuesets.js';
 
 /**

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { loadCardTemplates } from '../../src/cards/templates.js';
 import { projectPath } from '../../src/data-files.js';
-import { loadScenario, scenarioNames } from '../../src/fixtures/scenarios.js';
+import { loadScenario, scenarioNames } from '../../tools/fixtures/scenarios.js';
 import { codingKey } from '../../src/terminology/coding.js';
 import { HIP_CONDITION_SETS, inAny } from '../../src/pathway/value-set-ids.js';
-import { renderPathwayDoc } from '../../src/tools/pathway-doc.js';
+import { renderPathwayDoc } from '../../tools/pathway-doc.js';
 import { cds } from '../helpers/cds-client.js';
 import { terminology } from '../helpers/pathway.js';
 import { scenarioRequest, SERVICE_FOR_HOOK } from '../helpers/scenario-call.js';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { projectPath } from '../../src/data-files.js';
 
 /**
- * `npm start` runs the compiled service (dist/src/server.js, built by `npm test` and `npm ci`). These tests start
+ * `npm start` runs the compiled service (dist/src/server.js, built by `npm ci`, and before every jest run by tests/global-setup.ts). These tests start
  * it as a real process: it serves on the given port, warns loudly that authentication is off, stops cleanly on
  * SIGTERM, and refuses to start in production without trusted issuers. Start-up time is measured by
  * `npm run bench`, not here.

@@ -1,15 +1,15 @@
 import type { Bundle, FhirResource, OperationOutcome } from 'fhir/r4.js';
-import { fixtureBundles, scenarioBundle, syntheaBundle, syntheaNames } from '../../src/fixtures/fhir-load.js';
-import { scenarioRequest, SERVICE_FOR_HOOK } from '../../src/fixtures/requests.js';
-import { loadScenario, type Scenario, scenarioNames } from '../../src/fixtures/scenarios.js';
-import { withMedicationReferences } from '../../src/fixtures/variants.js';
+import { fixtureBundles, scenarioBundle, syntheaBundle, syntheaNames } from '../../tools/fixtures/fhir-load.js';
+import { scenarioRequest, SERVICE_FOR_HOOK } from '../../tools/fixtures/requests.js';
+import { loadScenario, type Scenario, scenarioNames } from '../../tools/fixtures/scenarios.js';
+import { withMedicationReferences } from '../../tools/fixtures/variants.js';
 import type { CdsRequest, CdsResponse } from '../../src/cds/types.js';
-import { startFhirServer, type RunningFhirServer } from '../../src/tools/fhir-server/index.js';
+import { startFhirServer, type RunningFhirServer } from '../../tools/fhir-server/index.js';
 import { cds, topicsOf, type Answer } from '../helpers/cds-client.js';
 import { testService, type TestService } from '../helpers/service.js';
 
 /**
- * Data gathering against a real FHIR engine (Medplum's, in memory, over HTTP: src/tools/fhir-server), loaded with
+ * Data gathering against a real FHIR engine (Medplum's, in memory, over HTTP: tools/fhir-server), loaded with
  * fhir-fixtures. Every fixture patient is sent twice, with full prefetch and with none (the service then queries
  * the server), and must get the same cards. Then: partial prefetch, pages, Medication references, and a FHIR server
  * that is slow, down, refuses the token, fails, or sends garbage: always a 412 OperationOutcome naming the query,

@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Bundle, CapabilityStatement } from 'fhir/r4.js';
 import { projectPath } from '../../src/data-files.js';
-import { syntheaBundle, syntheaNames } from '../../src/fixtures/fhir-load.js';
-import { SERVICE_FOR_HOOK } from '../../src/fixtures/requests.js';
-import { loadScenario, scenarioNames } from '../../src/fixtures/scenarios.js';
-import { startFhirServer, type RunningFhirServer } from '../../src/tools/fhir-server/index.js';
+import { syntheaBundle, syntheaNames } from '../../tools/fixtures/fhir-load.js';
+import { SERVICE_FOR_HOOK } from '../../tools/fixtures/requests.js';
+import { loadScenario, scenarioNames } from '../../tools/fixtures/scenarios.js';
+import { startFhirServer, type RunningFhirServer } from '../../tools/fhir-server/index.js';
 import { checkCards, topicsOf } from '../helpers/cds-client.js';
 
 /**
@@ -25,7 +25,7 @@ function run(
   script: string,
   args: string[],
 ): { child: ChildProcess; out: () => string; err: () => string; done: Promise<number | null> } {
-  const child = spawn(process.execPath, [projectPath('dist', 'src', 'tools', script), ...args], {
+  const child = spawn(process.execPath, [projectPath('dist', 'tools', script), ...args], {
     env: { PATH: process.env['PATH'] ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -206,9 +206,9 @@ describe('docker-compose.yml', () => {
       expect(s.build.context).toBe('.');
     }
     const command = services['load-fixtures']?.command ?? [];
-    expect(command.slice(0, 2)).toEqual(['node', 'dist/src/tools/load-fixtures.js']);
-    expect(existsSync(projectPath('src', 'tools', 'load-fixtures.ts'))).toBe(true);
-    expect(existsSync(projectPath(command[1] ?? ''))).toBe(true); // npm test compiles it
+    expect(command.slice(0, 2)).toEqual(['node', 'dist/tools/load-fixtures.js']);
+    expect(existsSync(projectPath('tools', 'load-fixtures.ts'))).toBe(true);
+    expect(existsSync(projectPath(command[1] ?? ''))).toBe(true); // built by tests/global-setup.ts
     expect(command[command.indexOf('--fhir') + 1]).toBe('http://hapi:8080/fhir');
     for (const [, target] of dockerfile.matchAll(/^CMD \["node", (?:"--[^"]+", )*"([^"]+)"/gm))
       expect(existsSync(projectPath(target ?? ''))).toBe(true);

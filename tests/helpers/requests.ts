@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { loadScenario } from '../../src/fixtures/scenarios.js';
+import { loadScenario } from '../../tools/fixtures/scenarios.js';
 import type { ServiceRegistry } from '../../src/cds/registry.js';
 import type { CdsRequest } from '../../src/cds/types.js';
 import { scenarioRequest } from './scenario-call.js';

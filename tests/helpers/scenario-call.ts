@@ -1,7 +1,7 @@
 import type { Card } from '../../src/cds/types.js';
-import type { ContentCheck } from '../../src/fixtures/scenarios.js';
+import type { ContentCheck } from '../../tools/fixtures/scenarios.js';
 
-export { scenarioRequest, SERVICE_FOR_HOOK } from '../../src/fixtures/requests.js';
+export { scenarioRequest, SERVICE_FOR_HOOK } from '../../tools/fixtures/requests.js';
 
 function suggestedResources(card: Card): Record<string, unknown>[] {
   return (card.suggestions ?? []).flatMap((s) =>

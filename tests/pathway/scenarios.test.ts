@@ -1,4 +1,4 @@
-import { loadScenario, scenarioNames } from '../../src/fixtures/scenarios.js';
+import { loadScenario, scenarioNames } from '../../tools/fixtures/scenarios.js';
 import { cds, topicsOf } from '../helpers/cds-client.js';
 import { contentProblems, scenarioRequest, SERVICE_FOR_HOOK } from '../helpers/scenario-call.js';
 import { testService, type TestService } from '../helpers/service.js';

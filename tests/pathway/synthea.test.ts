@@ -4,7 +4,7 @@ import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { CdsRequest } from '../../src/cds/types.js';
 import { projectPath, readJsonFile } from '../../src/data-files.js';
-import { buildPrefetch } from '../../src/fixtures/prefetch.js';
+import { buildPrefetch } from '../../tools/fixtures/prefetch.js';
 import { cds, topicsOf } from '../helpers/cds-client.js';
 import { testService, type TestService } from '../helpers/service.js';
 

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadServiceRegistry } from '../cds/registry.js';
-import { loadServiceConfig } from '../config/service-config.js';
-import { fixtureBundles } from '../fixtures/fhir-load.js';
-import { SERVICE_FOR_HOOK, scenarioRequest } from '../fixtures/requests.js';
-import { loadScenario, scenarioNames } from '../fixtures/scenarios.js';
-import { startServer } from '../server.js';
-import { loadTerminology } from '../terminology/valuesets.js';
+import { loadServiceRegistry } from '../src/cds/registry.js';
+import { loadServiceConfig } from '../src/config/service-config.js';
+import { fixtureBundles } from './fixtures/fhir-load.js';
+import { SERVICE_FOR_HOOK, scenarioRequest } from './fixtures/requests.js';
+import { loadScenario, scenarioNames } from './fixtures/scenarios.js';
+import { startServer } from '../src/server.js';
+import { loadTerminology } from '../src/terminology/valuesets.js';
 import { startFhirServer } from './fhir-server/index.js';
 
 /**

@@ -1,11 +1,11 @@
-import { loadScenario, scenarioNames } from '../fixtures/scenarios.js';
-import { scenarioRequest } from '../fixtures/requests.js';
-import { loadServiceRegistry } from '../cds/registry.js';
-import { loadTerminology } from '../terminology/valuesets.js';
+import { loadScenario, scenarioNames } from './fixtures/scenarios.js';
+import { scenarioRequest } from './fixtures/requests.js';
+import { loadServiceRegistry } from '../src/cds/registry.js';
+import { loadTerminology } from '../src/terminology/valuesets.js';
 
 /**
  * Prints the CDS Hooks request an EHR would send for a scenario of fhir-fixtures/scenarios, with full prefetch:
- *   node dist/src/tools/scenario-request.js <scenario> [--no-prefetch] [--fhir-server <url>]
+ *   node dist/tools/scenario-request.js <scenario> [--no-prefetch] [--fhir-server <url>]
  */
 const args = process.argv.slice(2);
 const name = args.find((a) => !a.startsWith('--'));

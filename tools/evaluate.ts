@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
-import { CardRenderer } from '../cards/render.js';
-import { loadCardTemplates } from '../cards/templates.js';
-import { HOOK_NAMES, type HookName } from '../cds/types.js';
-import { readPatientFile } from '../fixtures/patient-file.js';
-import { loadPathwayConfig } from '../pathway/config.js';
-import { describeFacts } from '../pathway/describe.js';
-import { evaluatePathway } from '../pathway/evaluate.js';
-import { RecordIndexer } from '../record/index-record.js';
-import { loadTerminology } from '../terminology/valuesets.js';
+import { CardRenderer } from '../src/cards/render.js';
+import { loadCardTemplates } from '../src/cards/templates.js';
+import { HOOK_NAMES, type HookName } from '../src/cds/types.js';
+import { readPatientFile } from './fixtures/patient-file.js';
+import { loadPathwayConfig } from '../src/pathway/config.js';
+import { describeFacts } from '../src/pathway/describe.js';
+import { evaluatePathway } from '../src/pathway/evaluate.js';
+import { RecordIndexer } from '../src/record/index-record.js';
+import { loadTerminology } from '../src/terminology/valuesets.js';
 
 /**
  * npm run evaluate -- <patient.json> [--hook patient-view|order-select|order-sign] [--json]

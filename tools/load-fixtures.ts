@@ -1,4 +1,4 @@
-import { fixtureBundles, uploadBundle, waitForFhirServer } from '../fixtures/fhir-load.js';
+import { fixtureBundles, uploadBundle, waitForFhirServer } from './fixtures/fhir-load.js';
 
 /**
  * npm run load-fixtures -- --fhir <base URL> [--only scenarios|synthea] [--token <bearer>] [--wait <seconds>]

@@ -1,15 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CardRenderer } from '../cards/render.js';
-import { loadCardTemplates, type ActionTemplate } from '../cards/templates.js';
-import type { Card } from '../cds/types.js';
-import { loadPathwayConfig } from '../pathway/config.js';
-import { evaluatePathway } from '../pathway/evaluate.js';
-import { RecordIndexer } from '../record/index-record.js';
-import { projectPath } from '../data-files.js';
-import { loadScenario, scenarioNames } from '../fixtures/scenarios.js';
-import { RULES } from '../pathway/rules/index.js';
-import { TOPIC_SYSTEM, OVERRIDE_REASON_SYSTEM } from '../pathway/topics.js';
-import { loadTerminology } from '../terminology/valuesets.js';
+import { CardRenderer } from '../src/cards/render.js';
+import { loadCardTemplates, type ActionTemplate } from '../src/cards/templates.js';
+import type { Card } from '../src/cds/types.js';
+import { loadPathwayConfig } from '../src/pathway/config.js';
+import { evaluatePathway } from '../src/pathway/evaluate.js';
+import { RecordIndexer } from '../src/record/index-record.js';
+import { projectPath } from '../src/data-files.js';
+import { loadScenario, scenarioNames } from './fixtures/scenarios.js';
+import { RULES } from '../src/pathway/rules/index.js';
+import { TOPIC_SYSTEM, OVERRIDE_REASON_SYSTEM } from '../src/pathway/topics.js';
+import { loadTerminology } from '../src/terminology/valuesets.js';
 
 /**
  * Writes docs/pathway.md, the document a clinician signs off, from the sources of truth: each rule's `about`
