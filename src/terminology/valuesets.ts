@@ -29,10 +29,18 @@ export interface ValueSetCode {
   bodySite?: string;
 }
 
+/** A public place codes were verified in, listed once per file; each code's `source` is one of these URLs. */
+export interface ValueSetSource {
+  url: string;
+  title: string;
+}
+
 export interface ValueSet {
   id: string;
   title: string;
   purpose: string;
+  /** The public places the codes were verified in (tests/terminology/provenance.test.ts checks them). */
+  sources?: ValueSetSource[];
   codes: ValueSetCode[];
   /** Medication classes without a verifiable code: names matched in uncoded medication text. */
   fallbackNames?: string[];
@@ -86,6 +94,12 @@ const codeSchema = {
   },
 } as const;
 
+const sourceSchema = {
+  type: 'object',
+  required: ['url', 'title'],
+  properties: { url: { type: 'string', minLength: 3 }, title: { type: 'string', minLength: 1 } },
+} as const;
+
 const valueSetSchema = {
   type: 'object',
   required: ['id', 'title', 'purpose', 'codes'],
@@ -93,6 +107,7 @@ const valueSetSchema = {
     id: { type: 'string', pattern: '^[a-z0-9-]+$' },
     title: { type: 'string' },
     purpose: { type: 'string' },
+    sources: { type: 'array', items: sourceSchema },
     codes: { type: 'array', items: codeSchema },
     fallbackNames: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9 \\-/.#]*$' } },
   },
@@ -113,6 +128,7 @@ const productsSchema = {
   required: ['id', 'products'],
   properties: {
     id: { const: 'medication-products' },
+    sources: { type: 'array', items: sourceSchema },
     products: {
       type: 'array',
       items: {
