@@ -33,6 +33,8 @@ COPY hooks ./hooks
 COPY cards ./cards
 COPY valuesets ./valuesets
 COPY config ./config
+# The pathway site renders each topic's example card from its scenario patient (synthetic data).
+COPY fhir-fixtures/scenarios ./fhir-fixtures/scenarios
 RUN mkdir -p var && chown node:node var
 USER node
 EXPOSE 3000
@@ -44,6 +46,6 @@ CMD ["node", "--max-semi-space-size=8", "dist/src/server.js"]
 # --- loader: load-fixtures and the fixtures it loads into a FHIR server ---------------------------------------
 FROM runtime AS loader
 COPY --from=build-loader /app/dist/tools ./dist/tools
-COPY fhir-fixtures ./fhir-fixtures
+COPY fhir-fixtures/synthea ./fhir-fixtures/synthea
 HEALTHCHECK NONE
 CMD ["node", "dist/tools/load-fixtures.js", "--help"]
