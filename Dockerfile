@@ -14,11 +14,11 @@ COPY tsconfig.json tsconfig.build.json tsconfig.runtime.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.runtime.json
 
-# --- build-loader: the fixture loader (tools/load-fixtures and what it imports) ------------------------------
+# --- build-loader: the fixture loader and the burden report (tools/load-fixtures, tools/burden) ---------------
 FROM build AS build-loader
 COPY tools ./tools
-RUN npx tsc tools/load-fixtures.ts --outDir dist --rootDir . --module nodenext --moduleResolution nodenext \
-      --target es2022 --types node --skipLibCheck --resolveJsonModule --strict
+RUN npx tsc tools/load-fixtures.ts tools/burden/cli.ts tools/burden/worker.ts --outDir dist --rootDir . \
+      --module nodenext --moduleResolution nodenext --target es2022 --types node --skipLibCheck --resolveJsonModule --strict
 
 # --- runtime: the service, production dependencies only ------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime

@@ -1,5 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import type { CdsResponse } from '../../src/cds/types.js';
@@ -97,7 +99,9 @@ maybe('the pathway site in headless Chromium', () => {
     const res = await page.goto(`${base}/pathway`);
     expect(res?.status()).toBe(200);
     expect(await page.locator('h1').count()).toBe(1);
-    const hrefs = await page.locator('main a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+    const hrefs = (await page.locator('main a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))).map(
+      (h) => new URL(h, `${base}/pathway`).href,
+    );
     for (const topic of ALL_TOPICS) expect(hrefs).toContain(`${base}/pathway/${topic}`);
     for (const href of new Set(hrefs)) {
       const r = await page.request.get(href);
@@ -165,4 +169,38 @@ maybe('the pathway site in headless Chromium', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
+
+  test('the burden report opens as a file: its charts are visible, nothing is fetched, no console error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'burden-report-'));
+    try {
+      const report = join(dir, 'report.html');
+      execFileSync(process.execPath, [projectPath('dist', 'tools', 'burden', 'cli.js'), projectPath('fhir-fixtures', 'synthea'), '--out', report, '--quiet']);
+      const page = await (browser as Browser).newPage({ viewport: { width: 1000, height: 900 } });
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:')) requests.push(r.url());
+      });
+      await page.goto(`file://${report}`);
+      const charts = page.locator('figure svg');
+      expect(await charts.count()).toBe(2);
+      for (const i of [0, 1]) {
+        await charts.nth(i).scrollIntoViewIfNeeded();
+        expect(await charts.nth(i).isVisible()).toBe(true);
+        const box = await charts.nth(i).boundingBox();
+        expect(box?.width ?? 0).toBeGreaterThan(200);
+        expect(box?.height ?? 0).toBeGreaterThan(150);
+        expect(await charts.nth(i).locator('path, rect').count()).toBeGreaterThan(3);
+      }
+      expect(await page.locator('h1').textContent()).toContain('Alert burden');
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
