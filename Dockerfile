@@ -14,11 +14,11 @@ COPY tsconfig.json tsconfig.build.json tsconfig.runtime.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.runtime.json
 
-# --- build-loader: the fixture loader (tools/load-fixtures and what it imports) ------------------------------
+# --- build-loader: the fixture loader and the burden report (tools/load-fixtures, tools/burden) ---------------
 FROM build AS build-loader
 COPY tools ./tools
-RUN npx tsc tools/load-fixtures.ts --outDir dist --rootDir . --module nodenext --moduleResolution nodenext \
-      --target es2022 --types node --skipLibCheck --resolveJsonModule --strict
+RUN npx tsc tools/load-fixtures.ts tools/burden/cli.ts tools/burden/worker.ts --outDir dist --rootDir . \
+      --module nodenext --moduleResolution nodenext --target es2022 --types node --skipLibCheck --resolveJsonModule --strict
 
 # --- runtime: the service, production dependencies only ------------------------------------------------------
 FROM node:20-bookworm-slim AS runtime
@@ -33,6 +33,8 @@ COPY hooks ./hooks
 COPY cards ./cards
 COPY valuesets ./valuesets
 COPY config ./config
+# The pathway site renders each topic's example card from its scenario patient (synthetic data).
+COPY fhir-fixtures/scenarios ./fhir-fixtures/scenarios
 RUN mkdir -p var && chown node:node var
 USER node
 EXPOSE 3000
@@ -44,6 +46,6 @@ CMD ["node", "--max-semi-space-size=8", "dist/src/server.js"]
 # --- loader: load-fixtures and the fixtures it loads into a FHIR server ---------------------------------------
 FROM runtime AS loader
 COPY --from=build-loader /app/dist/tools ./dist/tools
-COPY fhir-fixtures ./fhir-fixtures
+COPY fhir-fixtures/synthea ./fhir-fixtures/synthea
 HEALTHCHECK NONE
 CMD ["node", "dist/tools/load-fixtures.js", "--help"]

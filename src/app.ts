@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { cdsRoutes, type CdsRoutesDeps } from './cds/routes.js';
+import { siteRoutes, type SiteRoutesDeps } from './site/routes.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { cors } from './http/cors.js';
 import { errorHandler, sendError } from './http/errors.js';
@@ -8,9 +9,11 @@ import { addressKey, RateLimiter } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import type { Logger } from './log.js';
 
-export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit'> {
+export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit' | 'publicBaseUrl'> {
   config: ServiceConfig;
   log: Logger;
+  /** The pathway site and the knowledge as FHIR (no patient data, no JWT). */
+  site?: Omit<SiteRoutesDeps, 'publicBaseUrl'>;
 }
 
 /**
@@ -74,7 +77,9 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
 
-  app.use(cdsRoutes({ ...deps, bodyLimit: config.bodyLimit }));
+  const publicBaseUrl = config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {};
+  if (deps.site !== undefined) app.use(siteRoutes({ ...deps.site, ...publicBaseUrl }));
+  app.use(cdsRoutes({ ...deps, bodyLimit: config.bodyLimit, ...publicBaseUrl }));
 
   app.use((req: Request) => {
     throw new HttpError(404, {

@@ -19,6 +19,9 @@ import { FhirServerPolicy } from './security/fhir-server-policy.js';
 import { buildAuthentication } from './security/authentication.js';
 import type { JwksFetch } from './security/jwks.js';
 import type { Authenticator } from './security/types.js';
+import { feedbackSummary } from './site/feedback-summary.js';
+import { PathwaySite } from './site/pathway-site.js';
+import { buildKnowledge } from './knowledge/fhir-knowledge.js';
 import { loadTerminology, type Terminology } from './terminology/valuesets.js';
 
 /** Everything the service needs, built once at start-up from its configuration and data folders. */
@@ -65,14 +68,25 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     serversForIssuer: auth.serversForIssuer,
   });
 
+  const indexer = new RecordIndexer(terminology);
+  const renderer = new CardRenderer(templates, pathwayConfig);
   const hooks = new HookService({
     registry,
     validator,
     gatherer: new DataGatherer(fetcher, { timeoutMs: config.fhir.gatherTimeoutMs }),
-    indexer: new RecordIndexer(terminology),
+    indexer,
     pathwayConfig,
-    renderer: new CardRenderer(templates, pathwayConfig),
+    renderer,
     issuedCards,
+  });
+  const site = new PathwaySite({
+    templates,
+    terminology,
+    pathwayConfig,
+    renderer,
+    indexer,
+    feedback: (topic) => feedbackSummary(feedbackStore, templates, topic),
+    ...(overrides.now !== undefined ? { now: overrides.now } : {}),
   });
   const feedback = new FeedbackService(registry, validator, feedbackStore, issuedCards);
   const app = createApp({
@@ -83,6 +97,7 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     feedback,
     authenticate: auth.middleware as (req: Request, res: Response, next: NextFunction) => void,
     checkFhirServer: (fhirServer, caller) => policy.check(fhirServer, caller),
+    site: { site, knowledge: buildKnowledge(terminology, templates) },
     now: overrides.now ?? (() => new Date()),
   });
   return {

@@ -1,6 +1,7 @@
 import type { CardRenderer } from '../cards/render.js';
 import type { DataGatherer, FhirServerCheck } from '../fhir/gather.js';
 import { notFound } from '../http/operation-outcome.js';
+import { topicPageUrl } from '../site/urls.js';
 import type { Logger } from '../log.js';
 import type { PathwayConfig } from '../pathway/config.js';
 import { evaluatePathway } from '../pathway/evaluate.js';
@@ -27,6 +28,8 @@ export interface CallContext {
   /** Adds fields to the request's access line. */
   annotate: (fields: Record<string, unknown>) => void;
   now: Date;
+  /** The service's base URL as the client sees it: each card's `source.url` is its topic page under it. */
+  baseUrl?: string;
   /** Throws when the request's fhirServer may not be called by this caller. */
   checkFhirServer: FhirServerCheck;
   /** Aborted when the request times out or the client goes away: FHIR queries stop, nothing more is done. */
@@ -83,7 +86,9 @@ export class HookService {
     for (let i = 0; i < cards.length; i++) {
       const finding = result.findings[i];
       const card = cards[i];
-      if (finding !== undefined && card !== undefined) issuedCards.remember(card.uuid, service.id, finding.topic);
+      if (finding === undefined || card === undefined) continue;
+      if (ctx.baseUrl !== undefined) card.source.url = topicPageUrl(ctx.baseUrl, finding.topic);
+      issuedCards.remember(card.uuid, service.id, finding.topic);
     }
     ctx.annotate({
       sources: gathered.sources,

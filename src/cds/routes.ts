@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { baseUrlOf } from '../http/base-url.js';
 import { sendJson, jsonBody } from '../http/json-body.js';
 import { HttpError } from '../http/operation-outcome.js';
 import type { Caller } from '../security/types.js';
@@ -22,6 +23,8 @@ export interface CdsRoutesDeps {
   /** Throws when this caller may not have the service call this fhirServer. */
   checkFhirServer: (fhirServer: string, caller: Caller | undefined) => void;
   now: () => Date;
+  /** PUBLIC_BASE_URL: the base of the links cards carry (else the request's own). */
+  publicBaseUrl?: string;
 }
 
 const JSON_TYPE = /^application\/([a-z.+-]+\+)?json$/i;
@@ -95,6 +98,7 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       annotate: (fields) => Object.assign(req.logFields, fields),
       ...(req.abortSignal !== undefined ? { signal: req.abortSignal } : {}),
       now: deps.now(),
+      baseUrl: baseUrlOf(req, deps.publicBaseUrl),
       checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
     });
     if (!res.headersSent) sendJson(res, 200, response); // the request time-out (503) may have answered already

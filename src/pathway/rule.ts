@@ -40,6 +40,8 @@ export interface Rule {
   hooks: 'patient-view' | 'order';
   /** In words, for clinicians and docs/pathway.md: when the card fires, when it must not, what it suggests. */
   about: { fires: string; notWhen?: string; suggestion?: string };
+  /** The value sets (valuesets/<id>.json) whose codes decide this rule, shown on the topic's page. */
+  valueSets?: readonly string[];
   evaluate(input: RuleInput): Finding | null;
   /**
    * Why the rule could not decide, for the log (never for a card), e.g. an acetaminophen dose that cannot be

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { baseUrlOf } from '../http/base-url.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { HttpError } from '../http/operation-outcome.js';
 import { RateLimiter } from '../http/rate-limit.js';
@@ -25,8 +26,7 @@ export interface Authentication {
  * path, not for this one.
  */
 export function audienceOf(req: Request, publicBaseUrl: string | undefined): string {
-  const base = publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
-  return `${base}${req.originalUrl.split('?')[0] ?? ''}`;
+  return `${baseUrlOf(req, publicBaseUrl)}${req.originalUrl.split('?')[0] ?? ''}`;
 }
 
 /**

@@ -214,9 +214,11 @@ describe('docker-compose.yml', () => {
       expect(existsSync(projectPath(target ?? ''))).toBe(true);
     for (const [, from] of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm))
       expect({ from, exists: existsSync(projectPath(from ?? '')) }).toEqual({ from, exists: true });
-    // The runtime image has no dev dependencies; the loader adds the fixtures to it.
+    // The runtime image has no dev dependencies and the scenario patients (the pathway site's examples); the
+    // loader adds the Synthea records to it.
     expect(dockerfile).toMatch(/FROM node:20\S* AS runtime[\s\S]*RUN npm ci --omit=dev --ignore-scripts/);
-    expect(dockerfile).toMatch(/FROM runtime AS loader[\s\S]*COPY fhir-fixtures \.\/fhir-fixtures/);
+    expect(dockerfile).toMatch(/AS runtime[\s\S]*COPY fhir-fixtures\/scenarios \.\/fhir-fixtures\/scenarios[\s\S]*AS loader/);
+    expect(dockerfile).toMatch(/FROM runtime AS loader[\s\S]*COPY fhir-fixtures\/synthea \.\/fhir-fixtures\/synthea/);
     // The image starts the service as `npm start` does, with the same Node options.
     const pkg = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as {
       main: string;

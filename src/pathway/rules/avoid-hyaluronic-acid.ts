@@ -6,6 +6,7 @@ import { VS } from '../value-set-ids.js';
 export const avoidHyaluronicAcid: Rule = {
   topic: 'avoid-hyaluronic-acid',
   hooks: 'order',
+  valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hyaluronic-acid-injection', 'medication-hyaluronic-acid', 'hip-joint-injection'],
   about: {
     fires: 'an intra-articular hyaluronic acid order (drug or procedure) for a patient with a hip condition.',
     notWhen:
