@@ -160,7 +160,7 @@ export class CardRenderer {
       base = baseView(facts, this.config, shared);
       this.bases.set(facts, base);
     }
-    const view = buildView(base, finding);
+    const view = buildView(base, finding, facts.now);
     const markdown = { escape: escapeRecordText };
     const detail = [Mustache.render(t.detail, view, shared.partials, markdown).trim().replace(/\n{3,}/g, '\n\n'), this.sourcesLine(t)]
       .filter((s) => s !== '')
@@ -226,7 +226,8 @@ export class CardRenderer {
     facts: PatientFacts,
   ): Action[] {
     if (a.type === 'create') {
-      const content = fill(a.resource, view) as Record<string, unknown>;
+      // A copy: a template without placeholders fills to the template's own (shared) object.
+      const content = { ...(fill(a.resource, view) as Record<string, unknown>) };
       let description = fill(a.description, view) as string;
       if (a.laterality !== undefined) {
         const side = this.side(facts);

@@ -187,6 +187,7 @@ export function baseView(facts: PatientFacts, config: PathwayConfig, shared: Sha
             instrument: label(shared, 'instruments', facts.latestProm.instrument),
             value: round(facts.latestProm.value),
             date: isoDay(facts.latestProm.date),
+            unit: facts.proms.find((t) => t.instrument === facts.latestProm?.instrument)?.scale === '0-10' ? '/10' : '/100',
             ago: since(facts.latestProm.date),
           }
         : undefined,
@@ -203,7 +204,9 @@ export function baseView(facts: PatientFacts, config: PathwayConfig, shared: Sha
 }
 
 /** Values the card layer derives from a finding's evidence (never new facts: only how to word them). */
-function derived(finding: Finding): View {
+function derived(finding: Finding, now: Date): View {
+  const injury = finding.evidence['injury'] as { onset?: unknown } | undefined;
+  if (injury !== undefined && injury.onset instanceof Date) return { injuryDuration: readableDuration(injury.onset, now) };
   const orders = finding.evidence['orders'];
   if (!Array.isArray(orders)) return {};
   // avoid-opioids: the source says "opioids (including tramadol)"; name tramadol only when tramadol is ordered.
@@ -226,8 +229,8 @@ function diagnosisFlags(finding: Finding): View {
 }
 
 /** A card's values: the shared ones and its finding's evidence. */
-export function buildView(base: View, finding: Finding): View {
-  const evidence = { ...(present(finding.evidence) as View), ...derived(finding), ...diagnosisFlags(finding) };
+export function buildView(base: View, finding: Finding, now: Date): View {
+  const evidence = { ...(present(finding.evidence) as View), ...derived(finding, now), ...diagnosisFlags(finding) };
   // A rule's evidence adds topic-specific values; it must not silently replace a shared one.
   const clash = Object.keys(evidence).filter((k) => k in base);
   if (clash.length > 0) throw new Error(`${finding.topic}: evidence ${clash.join(', ')} would replace shared view values`);
