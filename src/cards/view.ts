@@ -37,7 +37,8 @@ function entryView(x: Record<string, unknown>): View {
   const out: View = { display, ref: x['ref'], text: display };
   if (date instanceof Date) {
     out['date'] = isoDay(date);
-    out['text'] = ongoing ? `${display} (since ${isoDay(date)})` : `${display} (${isoDay(date)})`;
+    // An order being placed now is named without a date ("is being ordered" says when).
+    if (x['draft'] !== true) out['text'] = ongoing ? `${display} (since ${isoDay(date)})` : `${display} (${isoDay(date)})`;
   }
   if (typeof x['value'] === 'number') out['value'] = round(x['value']);
   if (typeof x['unit'] === 'string') out['unit'] = x['unit'];
