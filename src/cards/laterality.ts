@@ -52,8 +52,12 @@ function codings(concept: CodeableConcept | CodeableConcept[] | undefined): Codi
 
 /** The sides one condition names (empty when it names none), from its code and its bodySite. */
 export function conditionSides(condition: Condition, codes: SideCodes): Set<'left' | 'right'> {
+  return sidesOf([...codings(condition.code), ...codings(condition.bodySite)], codes);
+}
+
+function sidesOf(list: readonly Coding[], codes: SideCodes): Set<'left' | 'right'> {
   const sides = new Set<'left' | 'right'>();
-  for (const c of [...codings(condition.code), ...codings(condition.bodySite)]) {
+  for (const c of list) {
     const key = codingKey(c.system, c.code);
     if (key === undefined) continue;
     if (codes.left.has(key)) sides.add('left');
@@ -66,12 +70,29 @@ export function conditionSides(condition: Condition, codes: SideCodes): Set<'lef
   return sides;
 }
 
-/** The side the patient's hip conditions name together. */
-export function hipSide(conditions: readonly Condition[], codes: SideCodes): HipSide {
+/**
+ * The side draft orders name by their bodySite (a SNOMED CT hip region or laterality qualifier): a one-sided order
+ * that replaces a draft (radiographs for an MRI, a corticosteroid for a hyaluronic acid injection) keeps its side.
+ */
+export function orderSide(orders: readonly { resource: object }[], codes: SideCodes): HipSide {
   const sides = new Set<'left' | 'right'>();
-  for (const c of conditions) for (const s of conditionSides(c, codes)) sides.add(s);
+  for (const o of orders) {
+    const site = (o.resource as { bodySite?: CodeableConcept[] }).bodySite;
+    for (const s of sidesOf(codings(Array.isArray(site) ? site : undefined), codes)) sides.add(s);
+  }
+  return toSide(sides);
+}
+
+function toSide(sides: ReadonlySet<'left' | 'right'>): HipSide {
   if (sides.size === 2) return 'both';
   if (sides.has('left')) return 'left';
   if (sides.has('right')) return 'right';
   return 'unknown';
+}
+
+/** The side the patient's hip conditions name together. */
+export function hipSide(conditions: readonly Condition[], codes: SideCodes): HipSide {
+  const sides = new Set<'left' | 'right'>();
+  for (const c of conditions) for (const s of conditionSides(c, codes)) sides.add(s);
+  return toSide(sides);
 }

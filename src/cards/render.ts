@@ -8,7 +8,7 @@ import type { Finding, SuggestionChoice } from '../pathway/rule.js';
 import { OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM } from '../pathway/topics.js';
 import type { OrderEntry, PatientRecord } from '../record/types.js';
 import { escapeRecordText } from './escape.js';
-import { hipSide, loadSideCodes, type HipSide, type SideCodes } from './laterality.js';
+import { hipSide, loadSideCodes, orderSide, type HipSide, type SideCodes } from './laterality.js';
 import type { ActionTemplate, CardTemplate, CardTemplates, Coding } from './templates.js';
 import { baseView, buildView, present, type View } from './view.js';
 
@@ -205,12 +205,16 @@ export class CardRenderer {
     // replace, so the whole suggestion is left out.
     if (st.actions.some((a) => a.forEachOrder === true) && orders.some((o) => !RELATIVE_REFERENCE.test(o.ref))) return undefined;
     const actions: Action[] = [];
-    for (const a of st.actions) actions.push(...this.actions(a, view, orders, record, facts));
+    // A one-sided order that replaces a draft takes the draft's side when the draft names one (its bodySite or
+    // code), else the side of the hip conditions.
+    const draftSide = orderSide(orders, this.sideCodes);
+    const side = draftSide === 'left' || draftSide === 'right' ? draftSide : this.side(facts);
+    for (const a of st.actions) actions.push(...this.actions(a, view, orders, record, facts, side));
     if (actions.length === 0) return undefined;
     const sided = st.actions.some((a) => a.laterality !== undefined);
     const label = fill(st.label, { ...view, order: present(orders[0]) }) as string;
     const suggestion: Suggestion = {
-      label: sided ? `${label} (${this.templates.shared.laterality.labelText[this.side(facts)]})` : label,
+      label: sided ? `${label} (${this.templates.shared.laterality.labelText[side]})` : label,
       uuid: randomUUID(),
       actions,
     };
@@ -224,13 +228,13 @@ export class CardRenderer {
     orders: readonly OrderEntry[],
     record: PatientRecord,
     facts: PatientFacts,
+    side: HipSide,
   ): Action[] {
     if (a.type === 'create') {
       // A copy: a template without placeholders fills to the template's own (shared) object.
       const content = { ...(fill(a.resource, view) as Record<string, unknown>) };
       let description = fill(a.description, view) as string;
       if (a.laterality !== undefined) {
-        const side = this.side(facts);
         this.applySide(content, a.laterality.codes ?? {}, side);
         description = `${description} (${this.templates.shared.laterality.orderText[side]})`;
       }

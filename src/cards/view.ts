@@ -206,26 +206,34 @@ export function baseView(facts: PatientFacts, config: PathwayConfig, shared: Sha
 
 /** Values the card layer derives from a finding's evidence (never new facts: only how to word them). */
 function derived(finding: Finding, now: Date): View {
-  const injury = finding.evidence['injury'] as { onset?: unknown } | undefined;
-  if (injury !== undefined && injury.onset instanceof Date) return { injuryDuration: readableDuration(injury.onset, now) };
-  const orders = finding.evidence['orders'];
+  const injury = finding.evidence['injury'];
+  if (isRecord(injury) && injury['onset'] instanceof Date) return { injuryDuration: readableDuration(injury['onset'], now) };
+  const orders: unknown = finding.evidence['orders'];
   if (!Array.isArray(orders)) return {};
   // avoid-opioids: the source says "opioids (including tramadol)"; name tramadol only when tramadol is ordered.
-  const tramadolOrdered = orders.some(
-    (o: MedicationEntry | { ingredients?: undefined }) =>
-      o.ingredients?.some((i) => i.name.toLowerCase().includes('tramadol')) === true,
+  const tramadolOrdered = (orders as readonly unknown[]).some(
+    (o) => isMedicationEntry(o) && o.ingredients.some((i) => i.name.toLowerCase().includes('tramadol')),
   );
   return { tramadolOrdered };
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object';
+}
+
+function isMedicationEntry(x: unknown): x is MedicationEntry {
+  return isRecord(x) && x['resourceType'] === 'MedicationRequest' && Array.isArray(x['ingredients']);
 }
 
 /** hip-preservation-referral: the source gives "good surgical outcomes" for FAI, labral and gluteus medius tears only. */
 const GOOD_OUTCOME_SETS: readonly string[] = [VS.fai, VS.labralTear, VS.gluteusMediusTear];
 function diagnosisFlags(finding: Finding): View {
-  const diagnoses = finding.evidence['diagnoses'];
+  const diagnoses: unknown = finding.evidence['diagnoses'];
   if (!Array.isArray(diagnoses)) return {};
-  const goodSurgicalOutcomes = diagnoses.some(
-    (d: { sets?: ReadonlySet<string> }) => d.sets !== undefined && GOOD_OUTCOME_SETS.some((set) => d.sets?.has(set) === true),
-  );
+  const goodSurgicalOutcomes = (diagnoses as readonly unknown[]).some((d) => {
+    const sets = isRecord(d) ? d['sets'] : undefined;
+    return sets instanceof Set && GOOD_OUTCOME_SETS.some((set) => sets.has(set));
+  });
   return { goodSurgicalOutcomes };
 }
 

@@ -123,4 +123,15 @@ describe('suggested orders carry the side', () => {
     expect(orders[0]?.bodySite).toBeUndefined();
     expect(orders[1]?.bodySite?.[0]?.coding?.[0]?.code).toBe('287579007');
   });
+
+  test('radiographs that replace a draft MRI take the side the draft names, before the side of the conditions', async () => {
+    const s = loadScenario('mri-before-radiographs-mri-selected', new Date());
+    const drafts = (s.draftOrders ?? []).map((d) =>
+      d.resourceType === 'ServiceRequest' ? { ...d, bodySite: [{ coding: [{ system: SCT, code: '287679003' }] }] } : d,
+    );
+    const cards = await cardsFor({ ...s, draftOrders: drafts });
+    const orders = created(cards.find((c) => c.source.topic?.code === 'mri-before-radiographs'));
+    // The hip condition is on the right (M25.551); the MRI being replaced was ordered for the left hip.
+    expect(orders.map((o) => o.code?.coding?.[0]?.code)).toEqual(['37622-8', '36994-2']);
+  });
 });
