@@ -1,5 +1,9 @@
 import MarkdownIt from 'markdown-it';
 import { escapeRecordText } from '../../src/cards/escape.js';
+import { loadScenario } from '../../tools/fixtures/scenarios.js';
+import { cds } from '../helpers/cds-client.js';
+import { scenarioRequest, SERVICE_FOR_HOOK } from '../helpers/scenario-call.js';
+import { testService, type TestService } from '../helpers/service.js';
 
 /**
  * Record text in a card (docs/clinical-spec.md §1) can never form a link, image, heading, list or HTML. Each hostile
@@ -89,5 +93,30 @@ describe('escapeRecordText', () => {
   test('non-strings are written as text', () => {
     expect(escapeRecordText(42)).toBe('42');
     expect(escapeRecordText(undefined)).toBe('undefined');
+  });
+});
+
+describe('record text on a real card', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await testService();
+  });
+  afterAll(() => service.close());
+
+  async function detailWith(display: string | undefined): Promise<string> {
+    const s = loadScenario('exercise-therapy-first-new-hip-pain', new Date());
+    const resources = s.resources.map((r) =>
+      r.resourceType === 'Condition' && display !== undefined ? { ...r, code: { ...r.code, text: display } } : r,
+    );
+    const res = await cds(service.app).hook(SERVICE_FOR_HOOK[s.hook], scenarioRequest({ ...s, resources }, service.registry, { prefetch: 'full' }));
+    const card = res.body.cards.find((c) => c.source.topic?.code === 'exercise-therapy-first');
+    return card?.detail ?? '';
+  }
+
+  test('a hostile condition name leaves the card with the structure it has for a plain one', async () => {
+    const plain = await detailWith('Hip pain');
+    const hostile = await detailWith('[Hip pain](https://evil.example)\n# Refer now\n- <img src=x onerror=alert(1)> www.evil.example');
+    expect(hostile).toContain('evil');
+    expect(structure(md.render(hostile))).toEqual(structure(md.render(plain)));
   });
 });
