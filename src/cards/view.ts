@@ -87,17 +87,23 @@ export function present(x: unknown): unknown {
   return x;
 }
 
-const configLabels = new Map<string, string>();
+/** Labels that name configured values, filled once per configuration. */
+const configLabels = new WeakMap<PathwayConfig, Map<string, string>>();
 function label(shared: SharedTemplates, group: string, key: string, config?: PathwayConfig): string {
   const text = shared.labels[group]?.[key] ?? key;
   if (config === undefined || !text.includes('{{')) return text;
-  const cacheKey = `${group}.${key}`;
-  let filled = configLabels.get(cacheKey);
+  let filled = configLabels.get(config);
   if (filled === undefined) {
-    filled = Mustache.render(text, { config }, undefined, { escape: (v: unknown) => String(v) });
-    configLabels.set(cacheKey, filled);
+    filled = new Map();
+    configLabels.set(config, filled);
   }
-  return filled;
+  const cacheKey = `${group}.${key}`;
+  let value = filled.get(cacheKey);
+  if (value === undefined) {
+    value = Mustache.render(text, { config }, undefined, { escape: (v: unknown) => String(v) });
+    filled.set(cacheKey, value);
+  }
+  return value;
 }
 
 function promView(t: PromTrend, shared: SharedTemplates, config: PathwayConfig): View {

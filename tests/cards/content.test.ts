@@ -164,3 +164,19 @@ describe('every statement of the two sources has its place (card or topic docume
       for (const e of t.documentation.evidence) expect({ topic: t.topic, rendered: doc.includes(e.statement) }).toEqual({ topic: t.topic, rendered: true });
   });
 });
+
+test('labels that name a configured value follow each service’s own configuration (giRiskAge: 60)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hip-cards-'));
+  const file = join(dir, 'pathway.yaml');
+  writeFileSync(file, 'giRiskAge: 60\n');
+  const custom = await testService({ PATHWAY_CONFIG: file });
+  try {
+    const s = loadScenario('nsaid-gastroprotection-age-71', new Date());
+    const res = await cds(custom.app).hook(SERVICE_FOR_HOOK[s.hook], scenarioRequest(s, custom.registry, { prefetch: 'full' }));
+    expect(res.body.cards.find((c) => c.source.topic?.code === 'nsaid-gastroprotection')?.detail).toContain('age 60 or older (age 71)');
+    // The default service, built before, still says 65.
+    expect(cards.find(({ scenario }) => scenario === 'nsaid-gastroprotection-age-71')?.card.detail).toContain('age 65 or older');
+  } finally {
+    await custom.close();
+  }
+});
