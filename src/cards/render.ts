@@ -1,4 +1,4 @@
-import type { FhirResource } from 'fhir/r4.js';
+import type { FhirResource, Reference } from 'fhir/r4.js';
 import Mustache from 'mustache';
 import { randomUUID } from 'node:crypto';
 import type { Action, Card, Suggestion } from '../cds/types.js';
@@ -7,28 +7,24 @@ import type { PatientFacts } from '../pathway/facts.js';
 import type { Finding, SuggestionChoice } from '../pathway/rule.js';
 import { OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM } from '../pathway/topics.js';
 import type { OrderEntry, PatientRecord } from '../record/types.js';
-import type { ActionTemplate, CardTemplate, CardTemplates } from './templates.js';
+import { escapeRecordText } from './escape.js';
+import { hipSide, loadSideCodes, orderSide, type HipSide, type SideCodes } from './laterality.js';
+import type { ActionTemplate, CardTemplate, CardTemplates, Coding } from './templates.js';
 import { baseView, buildView, present, type View } from './view.js';
 
 /**
- * Renders a finding into a CDS Hooks card from its template in cards/. Patient-derived text in markdown is
- * escaped, so a condition name can never become a link or HTML in the EHR.
+ * Renders a finding into a CDS Hooks card from its template in cards/. Record text in the markdown detail goes
+ * through escapeRecordText (src/cards/escape.ts), so a condition name can never become a link, image, heading,
+ * list or HTML in the EHR. The detail ends with the pathway sources it rests on, cited by title; a one-sided order
+ * carries the side the hip conditions name (src/cards/laterality.ts).
  */
 
 const MAX_SUMMARY = 139;
 const RELATIVE_REFERENCE = /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 const ONE_PLACEHOLDER = /^\{\{\s*([\w.]+)\s*\}\}$/;
 
-const MARKDOWN_SPECIAL = /[&<>\\`*_[\]|#]/;
-const MARKDOWN_SPECIAL_ALL = /[&<>\\`*_[\]|#]/g;
-const MARKDOWN_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
-
-/** Escapes patient-derived text for markdown: HTML characters as entities, markdown syntax with a backslash. */
-export function escapeMarkdown(value: unknown): string {
-  const s = String(value);
-  if (!MARKDOWN_SPECIAL.test(s)) return s;
-  return s.replace(MARKDOWN_SPECIAL_ALL, (c) => MARKDOWN_ESCAPES[c] ?? `\\${c}`);
-}
+/** Separates a card's detail from the line that cites its sources (the "optional section" after the detail). */
+export const SOURCES_SEPARATOR = '\n\n';
 
 const plain = (value: unknown): string => String(value);
 
@@ -61,7 +57,10 @@ function compile(template: unknown): { constant: boolean; fill: Filler } {
       fill: (view) => {
         if (path !== undefined) {
           const value = lookup(view, path);
-          if (value !== undefined && typeof value !== 'string') return value;
+          // A value that is exactly one placeholder keeps its type; an absent one leaves its key out of the
+          // resource (an as-needed reason or a route the draft does not have).
+          if (value === undefined) return undefined;
+          if (typeof value !== 'string') return value;
         }
         return Mustache.render(template, view, undefined, { escape: plain });
       },
@@ -75,7 +74,17 @@ function compile(template: unknown): { constant: boolean; fill: Filler } {
   if (template !== null && typeof template === 'object') {
     const parts = Object.entries(template).map(([k, v]) => [k, compile(v)] as const);
     if (parts.every(([, p]) => p.constant)) return { constant: true, fill: () => template };
-    return { constant: false, fill: (view) => Object.fromEntries(parts.map(([k, p]) => [k, p.fill(view)])) };
+    return {
+      constant: false,
+      fill: (view) => {
+        const out: Record<string, unknown> = {};
+        for (const [k, p] of parts) {
+          const v = p.fill(view);
+          if (v !== undefined) out[k] = v;
+        }
+        return out;
+      },
+    };
   }
   return { constant: true, fill: () => template };
 }
@@ -100,27 +109,41 @@ export class CardRenderer {
   /** The shared view of each call's facts, built once however many cards the call has. */
   private readonly bases = new WeakMap<PatientFacts, View>();
 
+  /** The side each call's hip conditions name, computed once per call. */
+  private readonly sides = new WeakMap<PatientFacts, HipSide>();
+
   constructor(
     private readonly templates: CardTemplates,
     private readonly config: PathwayConfig,
+    private readonly sideCodes: SideCodes = loadSideCodes(),
   ) {}
 
-  private readonly guidanceBlocks = new Map<CardTemplate, string>();
-
-  /** The "what the guidance says" block of a card: the same for every patient, rendered once. */
-  private guidance(t: CardTemplate): string {
-    let block = this.guidanceBlocks.get(t);
-    if (block === undefined) {
-      const { shared } = this.templates;
-      block = Mustache.render(
-        shared.partials['guidance'] ?? '',
-        { pathway: shared.pathway, guidance: t.guidance },
-        shared.partials,
-        { escape: escapeMarkdown },
-      ).trim();
-      this.guidanceBlocks.set(t, block);
+  private side(facts: PatientFacts): HipSide {
+    let side = this.sides.get(facts);
+    if (side === undefined) {
+      side = hipSide(
+        facts.hipConditions.map((c) => c.resource),
+        this.sideCodes,
+      );
+      this.sides.set(facts, side);
     }
-    return block;
+    return side;
+  }
+
+  private readonly sourceLines = new Map<CardTemplate, string>();
+
+  /** The line that cites a card's sources by title: the same for every patient, rendered once. */
+  private sourcesLine(t: CardTemplate): string {
+    let line = this.sourceLines.get(t);
+    if (line === undefined) {
+      const { shared } = this.templates;
+      const titles = t.sources.map((k) => `“${shared.sources[k]?.title ?? k}”`).join('; ');
+      line = Mustache.render(shared.sourcesLine, { titles, many: t.sources.length > 1, pathway: shared.pathway }, undefined, {
+        escape: plain,
+      }).trim();
+      this.sourceLines.set(t, line);
+    }
+    return line;
   }
 
   template(finding: Finding): CardTemplate {
@@ -137,12 +160,11 @@ export class CardRenderer {
       base = baseView(facts, this.config, shared);
       this.bases.set(facts, base);
     }
-    const view = buildView(base, finding);
-    const markdown = { escape: escapeMarkdown };
-    const detail = [Mustache.render(t.detail, view, shared.partials, markdown).trim(), this.guidance(t)]
+    const view = buildView(base, finding, facts.now);
+    const markdown = { escape: escapeRecordText };
+    const detail = [Mustache.render(t.detail, view, shared.partials, markdown).trim().replace(/\n{3,}/g, '\n\n'), this.sourcesLine(t)]
       .filter((s) => s !== '')
-      .join('\n\n')
-      .replace(/\n{3,}/g, '\n\n');
+      .join(SOURCES_SEPARATOR);
 
     const card: Card = {
       uuid: randomUUID(),
@@ -183,10 +205,16 @@ export class CardRenderer {
     // replace, so the whole suggestion is left out.
     if (st.actions.some((a) => a.forEachOrder === true) && orders.some((o) => !RELATIVE_REFERENCE.test(o.ref))) return undefined;
     const actions: Action[] = [];
-    for (const a of st.actions) actions.push(...this.actions(a, view, orders, record, facts));
+    // A one-sided order that replaces a draft takes the draft's side when the draft names one (its bodySite or
+    // code), else the side of the hip conditions.
+    const draftSide = orderSide(orders, this.sideCodes);
+    const side = draftSide === 'left' || draftSide === 'right' ? draftSide : this.side(facts);
+    for (const a of st.actions) actions.push(...this.actions(a, view, orders, record, facts, side));
     if (actions.length === 0) return undefined;
+    const sided = st.actions.some((a) => a.laterality !== undefined);
+    const label = fill(st.label, { ...view, order: present(orders[0]) }) as string;
     const suggestion: Suggestion = {
-      label: fill(st.label, { ...view, order: present(orders[0]) }) as string,
+      label: sided ? `${label} (${this.templates.shared.laterality.labelText[side]})` : label,
       uuid: randomUUID(),
       actions,
     };
@@ -200,29 +228,64 @@ export class CardRenderer {
     orders: readonly OrderEntry[],
     record: PatientRecord,
     facts: PatientFacts,
+    side: HipSide,
   ): Action[] {
     if (a.type === 'create') {
-      return [
-        {
-          type: 'create',
-          description: fill(a.description, view) as string,
-          resource: this.newResource(fill(a.resource, view) as Record<string, unknown>, record, facts),
-        },
-      ];
+      // A copy: a template without placeholders fills to the template's own (shared) object.
+      const content = { ...(fill(a.resource, view) as Record<string, unknown>) };
+      let description = fill(a.description, view) as string;
+      if (a.laterality !== undefined) {
+        this.applySide(content, a.laterality.codes ?? {}, side);
+        description = `${description} (${this.templates.shared.laterality.orderText[side]})`;
+      }
+      return [{ type: 'create', description, resource: this.newResource(content, record, facts) }];
     }
     const out: Action[] = [];
     for (const order of orders) {
       const orderView: View = { ...view, order: present(order) };
       const description = fill(a.description, orderView) as string;
       if (a.type === 'delete') out.push({ type: 'delete', description, resourceId: order.ref });
-      else
-        out.push({
-          type: 'update',
-          description,
-          resource: { ...structuredClone(order.resource), ...(fill(a.set, orderView) as object) } as FhirResource,
-        });
+      else out.push({ type: 'update', description, resource: this.updated(order, fill(a.set, orderView) as object, facts) });
     }
     return out;
+  }
+
+  /**
+   * A judged draft with the template's fields replaced. Its own reason is kept, and the hip condition is added to
+   * `reasonReference` when the draft does not name it yet.
+   */
+  private updated(order: OrderEntry, set: object, facts: PatientFacts): FhirResource {
+    const resource = { ...structuredClone(order.resource), ...set } as Record<string, unknown>;
+    const main = facts.mainHipCondition;
+    if (main !== undefined && RELATIVE_REFERENCE.test(main.ref)) {
+      const reasons = Array.isArray(resource['reasonReference']) ? (resource['reasonReference'] as Reference[]) : [];
+      if (!reasons.some((r) => r.reference === main.ref))
+        resource['reasonReference'] = [...reasons, { reference: main.ref, display: main.display }];
+    }
+    return resource as unknown as FhirResource;
+  }
+
+  /**
+   * The side on a one-sided order: a side-specific coding in place of the coding of its system, bodySite with the
+   * side's SNOMED CT body structure, and the side in the code text. With both sides or none on record, the order
+   * keeps its unsided codes and its text asks to confirm the side.
+   */
+  private applySide(resource: Record<string, unknown>, codes: Partial<Record<'left' | 'right', Coding>>, side: HipSide): void {
+    const { laterality } = this.templates.shared;
+    const known = side === 'left' || side === 'right' ? side : undefined;
+    const code = resource['code'] as { coding?: Coding[]; text?: string } | undefined;
+    if (code !== undefined) {
+      const sideCoding = known !== undefined ? codes[known] : undefined;
+      const coding = code.coding ?? [];
+      resource['code'] = {
+        ...code,
+        coding: sideCoding !== undefined ? [sideCoding, ...coding.filter((c) => c.system !== sideCoding.system)] : coding,
+        text: `${code.text ?? ''}, ${laterality.orderText[side]}`,
+      };
+    }
+    const templateSite = Array.isArray(resource['bodySite']) ? (resource['bodySite'] as { coding?: Coding[] }[]) : undefined;
+    const siteCoding = known !== undefined ? laterality.bodySite[known] : (templateSite?.[0]?.coding?.[0] ?? laterality.bodySite.unknown);
+    resource['bodySite'] = [{ coding: [siteCoding], text: laterality.siteText[side] }];
   }
 
   /** A suggested resource: the template's clinical content plus who, for whom, when and why. */

@@ -1,12 +1,18 @@
+import Mustache from 'mustache';
 import type { PathwayConfig } from '../pathway/config.js';
 import type { PatientFacts, PromTrend } from '../pathway/facts.js';
 import type { Finding } from '../pathway/rule.js';
 import { isoDay } from '../pathway/time.js';
+import { VS } from '../pathway/value-set-ids.js';
+import type { MedicationEntry } from '../record/types.js';
+import { readableDuration } from './duration.js';
 import type { SharedTemplates } from './templates.js';
 
 /**
- * The values a card template can show, built from the facts and the finding. Dates become YYYY-MM-DD, scores are
- * rounded, record entries become `{display, date, ref}`: templates never see FHIR resources.
+ * The values a card template can show, built from the facts and the finding. Dates become YYYY-MM-DD, durations
+ * read "5 days", "16 weeks", "8 months", "37 years" (src/cards/duration.ts), scores are rounded, record entries
+ * become `{display, date, ref}`: templates never see FHIR resources. Labels may name configured thresholds
+ * ({{config.giRiskAge}}), so the wording follows config/pathway.yaml.
  */
 
 export type View = Record<string, unknown>;
@@ -31,7 +37,8 @@ function entryView(x: Record<string, unknown>): View {
   const out: View = { display, ref: x['ref'], text: display };
   if (date instanceof Date) {
     out['date'] = isoDay(date);
-    out['text'] = ongoing ? `${display} (since ${isoDay(date)})` : `${display} (${isoDay(date)})`;
+    // An order being placed now is named without a date ("is being ordered" says when).
+    if (x['draft'] !== true) out['text'] = ongoing ? `${display} (since ${isoDay(date)})` : `${display} (${isoDay(date)})`;
   }
   if (typeof x['value'] === 'number') out['value'] = round(x['value']);
   if (typeof x['unit'] === 'string') out['unit'] = x['unit'];
@@ -46,6 +53,12 @@ function listText(items: unknown[]): string | undefined {
     .filter((t): t is string => typeof t === 'string');
   if (texts.length !== items.length || texts.length === 0) return undefined;
   return texts.length === 1 ? texts[0] : `${texts.slice(0, -1).join('; ')} and ${texts[texts.length - 1] ?? ''}`;
+}
+
+/** "a, b and c"; undefined for none. */
+function andList(items: readonly string[]): string | undefined {
+  if (items.length <= 1) return items[0];
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
 }
 
 /** Adds `<key>Text` beside every list of entries (`nsaids` -> `nsaidsText`). */
@@ -74,11 +87,26 @@ export function present(x: unknown): unknown {
   return x;
 }
 
-function label(shared: SharedTemplates, group: string, key: string): string {
-  return shared.labels[group]?.[key] ?? key;
+/** Labels that name configured values, filled once per configuration. */
+const configLabels = new WeakMap<PathwayConfig, Map<string, string>>();
+function label(shared: SharedTemplates, group: string, key: string, config?: PathwayConfig): string {
+  const text = shared.labels[group]?.[key] ?? key;
+  if (config === undefined || !text.includes('{{')) return text;
+  let filled = configLabels.get(config);
+  if (filled === undefined) {
+    filled = new Map();
+    configLabels.set(config, filled);
+  }
+  const cacheKey = `${group}.${key}`;
+  let value = filled.get(cacheKey);
+  if (value === undefined) {
+    value = Mustache.render(text, { config }, undefined, { escape: (v: unknown) => String(v) });
+    filled.set(cacheKey, value);
+  }
+  return value;
 }
 
-function promView(t: PromTrend, shared: SharedTemplates): View {
+function promView(t: PromTrend, shared: SharedTemplates, config: PathwayConfig): View {
   const name = label(shared, 'instruments', t.instrument);
   const unit = t.scale === '0-10' ? '/10' : '/100';
   const base = t.baseline;
@@ -93,7 +121,7 @@ function promView(t: PromTrend, shared: SharedTemplates): View {
   }
   const why =
     t.noTrendBecause !== undefined
-      ? label(shared, 'noTrend', t.noTrendBecause)
+      ? label(shared, 'noTrend', t.noTrendBecause, config)
       : t.improving
         ? label(shared, 'trend', 'improving')
         : label(shared, 'trend', 'not-improving');
@@ -105,34 +133,41 @@ export function baseView(facts: PatientFacts, config: PathwayConfig, shared: Sha
   const main = facts.mainHipCondition;
   const episodeCondition = facts.hipConditions.find((c) => c.onset?.getTime() === facts.episodeStart?.getTime()) ?? main;
   const riskFactors = facts.giRiskFactors.map((r) => {
-    const name = label(shared, 'giRisk', r.kind);
+    const name = label(shared, 'giRisk', r.kind, config);
     const detail = r.kind === 'age' ? (facts.age !== undefined ? `age ${facts.age}` : '') : (r.entry?.display ?? '');
     return { label: name, detail, text: detail !== '' ? `${name} (${detail})` : name };
   });
   const contraindications = facts.duloxetineContraindications.map((c) => {
-    const name = label(shared, 'duloxetineContraindication', c.kind);
+    const name = label(shared, 'duloxetineContraindication', c.kind, config);
     const detail =
       c.egfr !== undefined
         ? `${round(c.egfr.value ?? 0)} on ${c.egfr.date ? isoDay(c.egfr.date) : 'an unknown date'}`
         : (c.entry?.display ?? '');
     return { label: name, detail, text: detail !== '' ? `${name} (${detail})` : name };
   });
-  // Failed conservative care, in words: the therapy and the hip analgesics the patient has been on.
-  const careParts = [
-    ...(facts.therapyStart !== undefined ? [`exercise therapy since ${isoDay(facts.therapyStart)}`] : []),
-    ...facts.currentHipAnalgesics.map((m) =>
-      m.authoredOn !== undefined ? `${m.display} since ${isoDay(m.authoredOn)}` : m.display,
-    ),
-  ];
+  const since = (d: Date | undefined): string | undefined => (d !== undefined ? readableDuration(d, facts.now) : undefined);
+  // The hip analgesics the patient is on, named beside (never as) conservative care.
+  const analgesicsOn = facts.currentHipAnalgesics.map((m) => m.display);
+  const promViews = facts.proms.map((t) => promView(t, shared, config));
+  const painScores = facts.proms.filter((t) => t.scale === '0-10' && t.latest !== undefined);
+  const latestPain = painScores
+    .map((t) => t.latest as NonNullable<PromTrend['latest']>)
+    .sort((a, b) => b.date.getTime() - a.date.getTime())[0];
   const base: View = {
     pathway: shared.pathway,
-    conservativeCareText: careParts.length > 0 ? careParts.join('; ') : 'no therapy or analgesic on record',
+    analgesicsOnText: andList(analgesicsOn),
     today: isoDay(facts.now),
     age: facts.age,
     episode:
       facts.episodeStart !== undefined && episodeCondition !== undefined
-        ? { condition: episodeCondition.display, start: isoDay(facts.episodeStart), weeks: facts.episodeWeeks }
+        ? { condition: episodeCondition.display, start: isoDay(facts.episodeStart), duration: since(facts.episodeStart) }
         : undefined,
+    // Which evidence fits this patient: overuse injury, hip osteoarthritis, or non-arthritic hip pain.
+    hasOveruseInjury: facts.overuseInjuries.length > 0,
+    hasOsteoarthritis: facts.hipOsteoarthritis.length > 0,
+    nonArthritic: facts.hipOsteoarthritis.length === 0 && facts.overuseInjuries.length === 0,
+    latestPain:
+      latestPain !== undefined ? { value: round(latestPain.value), date: isoDay(latestPain.date) } : undefined,
     mainCondition: main !== undefined ? present(main) : undefined,
     hipConditions: facts.hipConditions.map((c) => present(c)),
     // Hip OA known only from an imaging report's conclusion (no OA Condition): cards name the report.
@@ -141,18 +176,26 @@ export function baseView(facts: PatientFacts, config: PathwayConfig, shared: Sha
       facts.therapyStart !== undefined
         ? {
             start: isoDay(facts.therapyStart),
-            weeks: facts.therapyWeeks,
+            duration: since(facts.therapyStart),
             count: facts.exerciseTherapy.length,
             first: present(facts.exerciseTherapy.find((e) => e.date?.getTime() === facts.therapyStart?.getTime())),
           }
         : undefined,
-    proms: facts.proms.map((t) => promView(t, shared)),
+    proms: promViews,
+    // The outcome measures in one line: "HOOS JR 55/100 (2026-09-01) → 58/100 (2026-11-20), less than the ...".
+    outcomesText:
+      promViews.length > 0
+        ? promViews.map((p) => `${String(p['text'])}, ${String(p['why'])}`).join('; ')
+        : label(shared, 'noTrend', 'none-on-record'),
+    onAntithrombotic: facts.giRiskFactors.some((r) => r.kind === 'antithrombotic'),
     latestProm:
       facts.latestProm !== undefined
         ? {
             instrument: label(shared, 'instruments', facts.latestProm.instrument),
             value: round(facts.latestProm.value),
             date: isoDay(facts.latestProm.date),
+            unit: facts.proms.find((t) => t.instrument === facts.latestProm?.instrument)?.scale === '0-10' ? '/10' : '/100',
+            ago: since(facts.latestProm.date),
           }
         : undefined,
     improving: facts.improving,
@@ -167,9 +210,42 @@ export function baseView(facts: PatientFacts, config: PathwayConfig, shared: Sha
   return withListTexts(base);
 }
 
+/** Values the card layer derives from a finding's evidence (never new facts: only how to word them). */
+function derived(finding: Finding, now: Date): View {
+  const injury = finding.evidence['injury'];
+  if (isRecord(injury) && injury['onset'] instanceof Date) return { injuryDuration: readableDuration(injury['onset'], now) };
+  const orders: unknown = finding.evidence['orders'];
+  if (!Array.isArray(orders)) return {};
+  // avoid-opioids: the source says "opioids (including tramadol)"; name tramadol only when tramadol is ordered.
+  const tramadolOrdered = (orders as readonly unknown[]).some(
+    (o) => isMedicationEntry(o) && o.ingredients.some((i) => i.name.toLowerCase().includes('tramadol')),
+  );
+  return { tramadolOrdered };
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object';
+}
+
+function isMedicationEntry(x: unknown): x is MedicationEntry {
+  return isRecord(x) && x['resourceType'] === 'MedicationRequest' && Array.isArray(x['ingredients']);
+}
+
+/** hip-preservation-referral: the source gives "good surgical outcomes" for FAI, labral and gluteus medius tears only. */
+const GOOD_OUTCOME_SETS: readonly string[] = [VS.fai, VS.labralTear, VS.gluteusMediusTear];
+function diagnosisFlags(finding: Finding): View {
+  const diagnoses: unknown = finding.evidence['diagnoses'];
+  if (!Array.isArray(diagnoses)) return {};
+  const goodSurgicalOutcomes = (diagnoses as readonly unknown[]).some((d) => {
+    const sets = isRecord(d) ? d['sets'] : undefined;
+    return sets instanceof Set && GOOD_OUTCOME_SETS.some((set) => sets.has(set));
+  });
+  return { goodSurgicalOutcomes };
+}
+
 /** A card's values: the shared ones and its finding's evidence. */
-export function buildView(base: View, finding: Finding): View {
-  const evidence = present(finding.evidence) as View;
+export function buildView(base: View, finding: Finding, now: Date): View {
+  const evidence = { ...(present(finding.evidence) as View), ...derived(finding, now), ...diagnosisFlags(finding) };
   // A rule's evidence adds topic-specific values; it must not silently replace a shared one.
   const clash = Object.keys(evidence).filter((k) => k in base);
   if (clash.length > 0) throw new Error(`${finding.topic}: evidence ${clash.join(', ')} would replace shared view values`);

@@ -285,3 +285,43 @@ export function unitStrength(order: MedicationEntry, ingredientClass: string): {
   if (!Number.isFinite(mg) || mg <= 0) return undefined;
   return { mg, form: order.doseForm === 'capsule' ? 'capsule' : 'tablet' };
 }
+
+/**
+ * The dosage that replaces an acetaminophen draft over the daily maximum (acetaminophen-max-dose, safe schedule):
+ * the schedule chosen within the patient's limit, and what the draft said that must stay — its as-needed flag (or
+ * as-needed reason) and its route (the product's oral route when the draft names none). `dailyMg` is the
+ * schedule's own daily total, the `maxDosePerPeriod` the card writes, so cap and schedule agree. The product is
+ * not touched: the update replaces only `dosageInstruction`.
+ */
+export interface SafeDosage {
+  doseMg: number;
+  everyHours: number;
+  dailyMg: number;
+  unitText?: string;
+  asNeeded: boolean;
+  asNeededBoolean?: boolean;
+  asNeededCodeableConcept?: Json;
+  route?: Json;
+  byMouth: boolean;
+}
+
+const ORAL_ROUTE = { coding: [{ system: 'http://snomed.info/sct', code: '26643006', display: 'Oral route' }] };
+
+export function safeDosage(order: MedicationEntry, regimen: Regimen): SafeDosage {
+  const first = objects(order.resource.dosageInstruction as Json)[0] ?? {};
+  const reason = first['asNeededCodeableConcept'];
+  const flag = first['asNeededBoolean'];
+  const route = isObject(first['route']) ? first['route'] : order.route === 'oral' ? ORAL_ROUTE : undefined;
+  const dosage: SafeDosage = {
+    doseMg: regimen.doseMg,
+    everyHours: regimen.everyHours,
+    dailyMg: regimen.dailyMg,
+    asNeeded: isObject(reason) || flag === true,
+    byMouth: order.route === 'oral',
+  };
+  if (regimen.unitText !== undefined) dosage.unitText = regimen.unitText;
+  if (isObject(reason)) dosage.asNeededCodeableConcept = reason;
+  else dosage.asNeededBoolean = flag === true;
+  if (route !== undefined) dosage.route = route;
+  return dosage;
+}

@@ -181,8 +181,20 @@ ${
 </section>
 <section aria-labelledby="sources">
 <h2 id="sources">What it rests on</h2>
-<blockquote><p>${t.guidance.statement}</p></blockquote>
-<p class="muted">${t.guidance.document}, ${t.guidance.section} (one of the pathway's two source documents: 2025 clinical summaries of guidelines).</p>
+<p>The statements of the pathway's sources that this topic rests on. The sources are 2025 clinical summaries of
+guidelines published on a medical information site, not professional-society guidelines:</p>
+<ul>${t.sources.map((key) => {
+  const src = templates.shared.sources[key];
+  return html`<li><cite>${src?.title ?? key}</cite> <span class="muted">(${src?.publisher ?? ''}, updated ${src?.updated ?? ''})</span></li>`;
+})}</ul>
+${t.documentation.evidence.map(
+  (e) => html`<blockquote><p>${e.statement}</p><footer class="muted">${templates.shared.sources[e.source]?.title ?? e.source} — ${e.section}</footer></blockquote>`,
+)}
+${
+  (t.documentation.notes ?? []).length > 0
+    ? html`<h3>What the pathway adds</h3><ul>${(t.documentation.notes ?? []).map((n) => html`<li>${n}</li>`)}</ul>`
+    : ''
+}
 </section>
 ${feedback}
 <p><a href="${prefix}/pathway">All topics</a></p>`;

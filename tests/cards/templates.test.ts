@@ -19,6 +19,11 @@ describe('card templates (cards/)', () => {
     for (const t of templates.byTopic.values()) {
       for (const [id, s] of Object.entries(t.suggestions ?? {})) {
         for (const a of s.actions) {
+          // Side-specific codes of one-sided orders (MR Hip - left WO contrast ...) come from the value sets too.
+          for (const c of Object.values(a.laterality?.codes ?? {})) {
+            const key = codingKey(c.system, c.code) ?? '';
+            if (terminology.membership([key]).size === 0) unknown.push(`${t.topic}/${id} (side): ${key}`);
+          }
           const r = a.resource ?? {};
           for (const el of ['code', 'medicationCodeableConcept']) {
             for (const c of (r[el] as { coding?: { system: string; code: string }[] } | undefined)?.coding ?? []) {

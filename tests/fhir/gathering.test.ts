@@ -32,10 +32,12 @@ afterAll(async () => {
   await fhir?.close();
 });
 
-/** A card without what differs on every call (uuids). */
+/** A card without what differs on every call (uuids, and the port of the test request in source.url). */
 function normalised(res: CdsResponse): unknown {
   return JSON.parse(
-    JSON.stringify(res.cards).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>'),
+    JSON.stringify(res.cards)
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+      .replace(/http:\/\/127\.0\.0\.1:\d+\/pathway\//g, '<base>/pathway/'),
   ) as unknown;
 }
 

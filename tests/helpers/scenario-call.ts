@@ -30,9 +30,12 @@ export function contentProblems(card: Card | undefined, check: ContentCheck): st
   const codes = resources.flatMap((r) => codesIn(r));
   for (const c of check.suggestionCodes ?? [])
     if (!codes.includes(c)) problems.push(`suggestions lack code ${c} (have ${codes.join(', ')})`);
-  const deletes = (card.suggestions ?? []).flatMap((s) =>
-    (s.actions ?? []).filter((a) => a.type === 'delete').map((a) => a.resourceId),
-  );
+  // Alternative suggestions (ultrasound- or fluoroscopy-guided injection) each remove the same draft: count it once.
+  const deletes = [
+    ...new Set(
+      (card.suggestions ?? []).flatMap((s) => (s.actions ?? []).filter((a) => a.type === 'delete').map((a) => a.resourceId)),
+    ),
+  ];
   if (check.deletes !== undefined && JSON.stringify([...deletes].sort()) !== JSON.stringify([...check.deletes].sort()))
     problems.push(`deletes ${JSON.stringify(deletes)}, expected ${JSON.stringify(check.deletes)}`);
   const types = (card.suggestions ?? []).flatMap((s) => (s.actions ?? []).map((a) => a.type));

@@ -1,4 +1,4 @@
-import { dailyMaximum, regimenWithin, unitStrength } from '../dosing.js';
+import { dailyMaximum, regimenWithin, safeDosage, unitStrength } from '../dosing.js';
 import { type Finding, isMedication, type Rule, type RuleInput } from '../rule.js';
 import { VS } from '../value-set-ids.js';
 import type { MedicationEntry } from '../../record/types.js';
@@ -57,8 +57,8 @@ function assess({ facts, judged, drafts, config }: RuleInput): Assessment {
     ? regimenWithin(config.acetaminophen.regimens, remainingMg, unitStrength(only, VS.acetaminophen))
     : undefined;
   const suggestion =
-    regimen !== undefined
-      ? { id: 'safe-schedule', orders: offending, values: { regimen } }
+    regimen !== undefined && only !== undefined
+      ? { id: 'safe-schedule', orders: offending, values: { regimen, dosage: safeDosage(only, regimen) } }
       : { id: 'remove-order', orders: offending };
   return {
     finding: {

@@ -23,7 +23,9 @@ export const avoidHyaluronicAcid: Rule = {
     return {
       topic: 'avoid-hyaluronic-acid',
       evidence: { orders },
-      suggestions: [{ id: offerInjection ? 'replace-with-corticosteroid-injection' : 'remove-order', orders }],
+      suggestions: offerInjection
+        ? [{ id: 'replace-with-ultrasound-guided-injection', orders }, { id: 'replace-with-fluoroscopy-guided-injection', orders }]
+        : [{ id: 'remove-order', orders }],
     };
   },
 };

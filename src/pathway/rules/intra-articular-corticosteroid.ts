@@ -18,6 +18,6 @@ export const intraArticularCorticosteroid: Rule = {
       (m, i, all) => all.indexOf(m) === i && m.authoredOn !== undefined && m.authoredOn.getTime() <= trialSince,
     );
     if (analgesics.length === 0) return null;
-    return { topic: 'intra-articular-corticosteroid', evidence: { analgesics }, suggestions: [{ id: 'order-injection' }] };
+    return { topic: 'intra-articular-corticosteroid', evidence: { analgesics }, suggestions: [{ id: 'order-injection-ultrasound' }, { id: 'order-injection-fluoroscopy' }] };
   },
 };
