@@ -49,16 +49,18 @@ describe('GET /cds-services (discovery)', () => {
     }
   });
 
-  test('asks only for the observations the pathway reads: PROMs and eGFR for patient-view, eGFR for orders', async () => {
+  test('templates a person can type: no code lists, at most 300 characters; observations by category', async () => {
     const body = (await cds(service.app).get('/cds-services')).body as Discovered;
-    const codesOf = (template: string): string[] => new URLSearchParams(template.split('?')[1]).get('code')?.split(',') ?? [];
-    const expected = (ids: string[]): string[] =>
-      ids.flatMap((id) => service.terminology.valueSet(id).codes.map((c) => `${c.system}|${c.code}`)).sort();
+    for (const s of body.services)
+      for (const template of Object.values(s.prefetch)) {
+        expect(template.length).toBeLessThanOrEqual(300);
+        expect(new URLSearchParams(template.split('?')[1]).has('code')).toBe(false);
+      }
     const pv = body.services.find((s) => s.id === 'hip-pain-patient-view');
     const sign = body.services.find((s) => s.id === 'hip-pain-order-sign');
-    expect(codesOf(pv?.prefetch['observations'] ?? '').sort()).toEqual(expected(['prom', 'egfr']));
-    expect(codesOf(sign?.prefetch['observations'] ?? '').sort()).toEqual(expected(['egfr']));
-    expect(codesOf(pv?.prefetch['observations'] ?? '')).toContain('http://loinc.org|72514-3');
+    // PROMs (survey; Synthea records pain scores as vital-signs) and eGFR (laboratory); the orders need eGFR only.
+    expect(pv?.prefetch['observations']).toBe('Observation?patient={{context.patientId}}&category=survey,vital-signs,laboratory');
+    expect(sign?.prefetch['observations']).toBe('Observation?patient={{context.patientId}}&category=laboratory');
   });
 
   test('medications are current ones and include their Medication resources', async () => {

@@ -5,6 +5,7 @@ import type { Rule } from '../rule.js';
 export const addAcetaminophen: Rule = {
   topic: 'add-acetaminophen',
   hooks: 'patient-view',
+  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication'],
   about: {
     fires: 'persistent hip pain, a current NSAID, and no current acetaminophen (combination products count).',
     suggestion:

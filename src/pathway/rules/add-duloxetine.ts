@@ -4,6 +4,7 @@ import type { Rule } from '../rule.js';
 export const addDuloxetine: Rule = {
   topic: 'add-duloxetine',
   hooks: 'patient-view',
+  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication'],
   about: {
     fires: 'persistent hip pain, a current NSAID and current acetaminophen, and no current duloxetine.',
     notWhen:

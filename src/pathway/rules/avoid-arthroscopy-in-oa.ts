@@ -5,6 +5,7 @@ import { VS } from '../value-set-ids.js';
 export const avoidArthroscopyInOa: Rule = {
   topic: 'avoid-arthroscopy-in-oa',
   hooks: 'order',
+  needs: ['Condition', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   about: {
     fires: 'a hip arthroscopy order for a patient with (active) hip OA.',
     notWhen: 'FAI or labral tear without OA (the rule needs OA); the patient is excluded.',

@@ -6,6 +6,7 @@ import { VS } from '../value-set-ids.js';
 export const avoidHyaluronicAcid: Rule = {
   topic: 'avoid-hyaluronic-acid',
   hooks: 'order',
+  needs: ['Condition', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   about: {
     fires: 'an intra-articular hyaluronic acid order (drug or procedure) for a patient with a hip condition.',
     notWhen:

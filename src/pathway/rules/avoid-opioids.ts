@@ -8,6 +8,7 @@ import type { MedicationEntry } from '../../record/types.js';
 export const avoidOpioids: Rule = {
   topic: 'avoid-opioids',
   hooks: 'order',
+  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication'],
   about: {
     fires:
       'an opioid (tramadol, codeine and combination products included) is being started for a patient with a hip condition and no current opioid.',

@@ -5,6 +5,7 @@ import type { Rule } from '../rule.js';
 export const exerciseProgramReview: Rule = {
   topic: 'exercise-program-review',
   hooks: 'patient-view',
+  needs: ['Observation', 'Procedure', 'ServiceRequest'],
   about: {
     fires:
       'exercise therapy started >= 6 weeks ago and the patient is not improving (no PROM trend reaching the minimal important change).',

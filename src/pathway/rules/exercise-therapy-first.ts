@@ -4,6 +4,7 @@ import type { Rule } from '../rule.js';
 export const exerciseTherapyFirst: Rule = {
   topic: 'exercise-therapy-first',
   hooks: 'patient-view',
+  needs: ['Condition', 'Procedure', 'ServiceRequest'],
   about: {
     fires: 'a hip condition and no exercise therapy since the episode started.',
     notWhen: 'an overuse injury is younger than 6 weeks (overuse-early-care covers it).',

@@ -4,6 +4,7 @@ import type { Rule } from '../rule.js';
 export const hipPreservationReferral: Rule = {
   topic: 'hip-preservation-referral',
   hooks: 'patient-view',
+  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   about: {
     fires: 'FAI, labral tear, dysplasia or gluteus medius tear, and failed conservative care.',
     notWhen: 'the patient has hip OA (orthopedic-referral covers it); a referral was made in the last 12 months.',

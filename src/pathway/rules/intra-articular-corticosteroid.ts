@@ -5,6 +5,7 @@ import type { Rule } from '../rule.js';
 export const intraArticularCorticosteroid: Rule = {
   topic: 'intra-articular-corticosteroid',
   hooks: 'patient-view',
+  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   about: {
     fires: 'hip OA, persistent hip pain while on a current NSAID or acetaminophen started >= 6 weeks ago.',
     notWhen: 'a hip joint injection was done or ordered in the last 3 months.',

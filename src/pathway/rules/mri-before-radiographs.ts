@@ -6,6 +6,7 @@ import type { EventEntry } from '../../record/types.js';
 export const mriBeforeRadiographs: Rule = {
   topic: 'mri-before-radiographs',
   hooks: 'order',
+  needs: ['Condition', 'Procedure', 'ServiceRequest', 'DiagnosticReport', 'ImagingStudy'],
   about: {
     fires:
       'an MRI, MR arthrogram or CT arthrogram of the hip/pelvis is being ordered and no radiograph is on record (12 months, done or ordered; the other draft orders of this call count).',

@@ -4,6 +4,7 @@ import type { Rule } from '../rule.js';
 export const mriWithoutContrast: Rule = {
   topic: 'mri-without-contrast',
   hooks: 'patient-view',
+  needs: ['Condition', 'Observation', 'Procedure', 'ServiceRequest', 'DiagnosticReport', 'ImagingStudy'],
   about: {
     fires: 'persistent hip pain and a negative or equivocal hip/pelvis radiograph report on record.',
     notWhen: 'advanced imaging is on record; a structural diagnosis is established.',

@@ -4,6 +4,7 @@ import type { Rule } from '../rule.js';
 export const nsaidGastroprotection: Rule = {
   topic: 'nsaid-gastroprotection',
   hooks: 'patient-view',
+  needs: ['Condition', 'MedicationRequest', 'Medication'],
   about: {
     fires:
       'a hip condition, a current NSAID, a GI risk factor (age >= 65; peptic ulcer or GI bleeding ever; current anticoagulant/antiplatelet incl. aspirin; current systemic corticosteroid), and no current PPI.',

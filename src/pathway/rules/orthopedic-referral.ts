@@ -4,6 +4,7 @@ import type { Rule } from '../rule.js';
 export const orthopedicReferral: Rule = {
   topic: 'orthopedic-referral',
   hooks: 'patient-view',
+  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   about: {
     fires:
       'hip OA and failed conservative care (persistent pain with exercise therapy and/or a hip analgesic started >= 3 months ago).',

@@ -4,6 +4,7 @@ import type { Rule } from '../rule.js';
 export const outcomeMeasureTracking: Rule = {
   topic: 'outcome-measure-tracking',
   hooks: 'patient-view',
+  needs: ['Observation', 'Procedure', 'ServiceRequest'],
   about: {
     fires: 'exercise therapy exists and no PROM (HOOS, HOOS JR, iHOT, HAGOS, 0-10 pain) in the last 6 weeks.',
   },

@@ -4,6 +4,7 @@ import type { Rule } from '../rule.js';
 export const overuseEarlyCare: Rule = {
   topic: 'overuse-early-care',
   hooks: 'patient-view',
+  needs: ['Condition', 'Procedure', 'ServiceRequest'],
   about: {
     fires: 'an overuse injury (hip strain, gluteal/hip tendinopathy, trochanteric bursitis/GTPS) with onset < 6 weeks ago.',
     suggestion: 'a physical therapy referral, only when no exercise therapy exists.',

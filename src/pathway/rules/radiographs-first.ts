@@ -4,6 +4,7 @@ import type { Rule } from '../rule.js';
 export const radiographsFirst: Rule = {
   topic: 'radiographs-first',
   hooks: 'patient-view',
+  needs: ['Condition', 'Observation', 'Procedure', 'ServiceRequest', 'DiagnosticReport', 'ImagingStudy'],
   about: {
     fires: 'persistent hip pain and no hip/pelvis radiograph on record (12 months, done or ordered).',
     notWhen: 'a structural diagnosis is established, or advanced imaging is on record.',
