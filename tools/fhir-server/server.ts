@@ -81,6 +81,8 @@ export interface FhirServerOptions {
    * lenient servers do (and the search then matches more than was asked).
    */
   unsupportedSearchParams?: Readonly<Record<string, readonly string[]>>;
+  /** Honour `Prefer: handling=strict` (default true); false: a lenient server that ignores what it does not support. */
+  strictHandling?: boolean;
 }
 
 export interface RunningFhirServer {
@@ -270,7 +272,8 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
       }
     }
     if (routeMethod === 'GET') {
-      const strict = /\bhandling\s*=\s*strict\b/i.test(String(req.headers.prefer ?? ''));
+      const strict =
+        options.strictHandling !== false && /\bhandling\s*=\s*strict\b/i.test(String(req.headers.prefer ?? ''));
       const checked = withoutUnsupported(relative, options.unsupportedSearchParams ?? {});
       if (checked.unsupported.length > 0 && strict) {
         send(res, 400, badRequest(`unknown search parameter ${checked.unsupported.join(', ')}`));
