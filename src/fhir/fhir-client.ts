@@ -70,7 +70,8 @@ export class FhirHttpFetcher implements FhirFetcher {
       try {
         return [q.key, { entries: await this.all(access, q, signal, combined) }] as const;
       } catch (err) {
-        if (err instanceof FhirQueryError && failsAlone(err.reason) && !READ.test(q.url)) return [q.key, { failure: err }] as const;
+        if (err instanceof FhirQueryError && failsAlone(err.reason) && !READ.test(q.url))
+          return [q.key, { failure: err }] as const;
         cancel.abort();
         throw err;
       }

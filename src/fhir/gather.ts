@@ -333,7 +333,11 @@ export class DataGatherer {
     } catch (err) {
       if (err instanceof FhirQueryError) {
         log().warn(
-          { prefetchKey: err.query.key, reason: err.reason, ms: started !== undefined ? Math.round(performance.now() - started) : 0 },
+          {
+            prefetchKey: err.query.key,
+            reason: err.reason,
+            ms: started !== undefined ? Math.round(performance.now() - started) : 0,
+          },
           'FHIR query failed',
         );
         // The server failed as a whole (or a guard refused it): CDS Hooks 2.0.1 says 412 when the service cannot

@@ -34,8 +34,7 @@ export function ownDataOnly(
   draftOrders: readonly GatheredEntry[] = [],
 ): ScopedData {
   const byFullUrl = new Map<string, R>();
-  for (const e of [...entries, ...draftOrders])
-    if (e.fullUrl !== undefined) byFullUrl.set(e.fullUrl, e.resource as unknown as R);
+  for (const e of [...entries, ...draftOrders]) if (e.fullUrl !== undefined) byFullUrl.set(e.fullUrl, e.resource as unknown as R);
   const dropped: Record<string, number> = {};
   const drop = (e: GatheredEntry): false => {
     dropped[e.resource.resourceType] = (dropped[e.resource.resourceType] ?? 0) + 1;

@@ -410,7 +410,10 @@ describe('a FHIR server that fails: 412 naming the query, within the time budget
     expect(res.status).toBe(200);
     // exercise-therapy-first needs Condition, Procedure and ServiceRequest: not ImagingStudy.
     expect(topicsOf(res.body.cards)).toEqual([...s.expect.topics].sort());
-    const line = fast.logs.lines().slice(mark).find((l) => l['unknownKeys'] !== undefined);
+    const line = fast.logs
+      .lines()
+      .slice(mark)
+      .find((l) => l['unknownKeys'] !== undefined);
     expect(line?.['unknownKeys']).toEqual({ imagingStudies: 'the FHIR server rejected the query (400)' });
     expect(fast.logs.text()).not.toContain(TOKEN);
   });
@@ -454,7 +457,12 @@ describe('a FHIR server that fails: 412 naming the query, within the time budget
     const res = await call(requestFor(s, 'none', failing.url), fast);
     expect(res.status).toBe(200);
     expect(res.body.cards).toEqual([]); // exercise-therapy-first needs Condition
-    expect(fast.logs.lines().slice(mark).some((l) => JSON.stringify(l['unknownTypes']) === '["Condition"]')).toBe(true);
+    expect(
+      fast.logs
+        .lines()
+        .slice(mark)
+        .some((l) => JSON.stringify(l['unknownTypes']) === '["Condition"]'),
+    ).toBe(true);
   });
 
   test('a next link to another server: not followed (the token stays), 412', async () => {

@@ -63,7 +63,10 @@ async function call(s: CdsRequest): Promise<Answer<CdsResponse>> {
 }
 
 function requestFor(s: Scenario, prefetch: 'full' | 'none', server?: string): CdsRequest {
-  return scenarioRequest(s, service.registry, { prefetch, ...(server !== undefined ? { fhirServer: server, token: TOKEN } : {}) });
+  return scenarioRequest(s, service.registry, {
+    prefetch,
+    ...(server !== undefined ? { fhirServer: server, token: TOKEN } : {}),
+  });
 }
 
 /** Every reference of every suggested resource's reasonReference. */
@@ -100,7 +103,10 @@ test("another patient's resources in prefetch are dropped: the same cards, and t
   expect(reports.length).toBeGreaterThan(0);
   expect(conditions.length).toBeGreaterThan(0);
   // Theirs first: a service that took the first hip condition would reference theirs.
-  prefetch['diagnosticReports'] = { ...(prefetch['diagnosticReports'] as Bundle), entry: [...reports, ...entriesOf(prefetch['diagnosticReports'])] };
+  prefetch['diagnosticReports'] = {
+    ...(prefetch['diagnosticReports'] as Bundle),
+    entry: [...reports, ...entriesOf(prefetch['diagnosticReports'])],
+  };
   prefetch['conditions'] = {
     ...(prefetch['conditions'] as Bundle),
     entry: [...conditions, { resource: other.patient as FhirResource }, ...entriesOf(prefetch['conditions'])],

@@ -272,8 +272,7 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
       }
     }
     if (routeMethod === 'GET') {
-      const strict =
-        options.strictHandling !== false && /\bhandling\s*=\s*strict\b/i.test(String(req.headers.prefer ?? ''));
+      const strict = options.strictHandling !== false && /\bhandling\s*=\s*strict\b/i.test(String(req.headers.prefer ?? ''));
       const checked = withoutUnsupported(relative, options.unsupportedSearchParams ?? {});
       if (checked.unsupported.length > 0 && strict) {
         send(res, 400, badRequest(`unknown search parameter ${checked.unsupported.join(', ')}`));
@@ -349,7 +348,10 @@ function splitOnce(s: string, sep: string): [string, string] {
 }
 
 /** A type-level search without the parameters the server does not support, and which ones those were. */
-function withoutUnsupported(url: string, unsupported: Readonly<Record<string, readonly string[]>>): { url: string; unsupported: string[] } {
+function withoutUnsupported(
+  url: string,
+  unsupported: Readonly<Record<string, readonly string[]>>,
+): { url: string; unsupported: string[] } {
   const [path, query] = splitOnce(url, '?');
   const names = unsupported[path] ?? [];
   if (names.length === 0 || query === '') return { url, unsupported: [] };
