@@ -409,6 +409,11 @@ function draftOrdersOf(request: CdsRequest): GatheredEntry[] {
  * relative references and references under fhirServer are returned (the token goes nowhere else).
  */
 function unresolvedMedications(entries: readonly GatheredEntry[], access: FhirAccess | undefined): string[] {
+  const referencing = entries.some((e) => {
+    const r = e.resource as unknown as Record<string, unknown>;
+    return r['resourceType'] === 'MedicationRequest' && r['medicationReference'] !== undefined;
+  });
+  if (!referencing) return [];
   const known = new Set<string>();
   for (const e of entries) {
     const r = e.resource as unknown as Record<string, unknown>;

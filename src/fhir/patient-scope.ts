@@ -78,6 +78,8 @@ export function ownDataOnly(
 
 /** Whether a subject/patient reference (or several) names someone other than the patient. */
 function namesAnother(value: Json, patientId: string, byFullUrl: ReadonlyMap<string, R>): boolean {
+  // The common case first: a single `Patient/<id>` of the patient.
+  if (isObject(value) && value['reference'] === `Patient/${patientId}`) return false;
   for (const ref of objects(value)) {
     const reference = str(ref['reference']);
     if (reference === undefined || reference.startsWith('#')) continue;
