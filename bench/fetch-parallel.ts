@@ -74,7 +74,11 @@ async function main(): Promise<void> {
     const service = await buildService(config, {
       log: createLogger({ level: 'silent' }),
       feedbackStore: new MemoryFeedbackStore(),
-      fetcher: new FhirHttpFetcher({ maxPages: config.fhir.maxPages, pageSize: config.fhir.pageSize, concurrency: m.concurrency }),
+      fetcher: new FhirHttpFetcher({
+        maxPages: config.fhir.maxPages,
+        pageSize: config.fhir.pageSize,
+        concurrency: m.concurrency,
+      }),
     });
     const { server, url } = await listen(service);
     const body = JSON.stringify(

@@ -4,7 +4,16 @@ import type { Rule } from '../rule.js';
 export const advancedImagingForSurgicalPlanning: Rule = {
   topic: 'advanced-imaging-for-surgical-planning',
   hooks: 'patient-view',
-  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication', 'Procedure', 'ServiceRequest', 'DiagnosticReport', 'ImagingStudy'],
+  needs: [
+    'Condition',
+    'Observation',
+    'MedicationRequest',
+    'Medication',
+    'Procedure',
+    'ServiceRequest',
+    'DiagnosticReport',
+    'ImagingStudy',
+  ],
   about: {
     fires: 'FAI, labral tear or dysplasia, and failed conservative care.',
     notWhen: 'advanced imaging (MRI, MR or CT arthrogram of the hip) is on record.',
