@@ -90,10 +90,8 @@ function namesAnother(value: Json, patientId: string, byFullUrl: ReadonlyMap<str
       if (id !== undefined && id !== patientId) return true;
       continue;
     }
-    if (reference.startsWith('urn:uuid:')) {
-      // Not in this data: it names the patient only if it is the patient's id (Synthea ids are their urn:uuid).
-      continue;
-    }
+    // A urn:uuid that no entry of this data has names no one we can tell (Synthea's is the patient's own id): kept.
+    if (reference.startsWith('urn:uuid:')) continue;
     const patient = PATIENT_REF.exec(reference);
     if (patient?.[1] !== undefined) {
       if (patient[1] !== patientId) return true;

@@ -241,6 +241,36 @@ describe('caps', () => {
     });
   });
 
+  test.each([
+    ['with Content-Length', {}],
+    ['streamed (chunked, no Content-Length)', { 'Transfer-Encoding': 'chunked' }],
+  ])('a plain answer over FHIR_MAX_RESPONSE_BYTES (64kb here), %s: its type unknown', async (_what, headers) => {
+    const small = await testService({ FHIR_MAX_RESPONSE_BYTES: '64kb' }, { now: () => NOW });
+    try {
+      const body = JSON.stringify({ resourceType: 'Bundle', type: 'searchset', entry: [], padding: 'x'.repeat(200_000) });
+      fhir.setFault((r) => (r.path.startsWith('DiagnosticReport') ? { status: 200, body, headers } : undefined));
+      const mark = small.logs.lines().length;
+      const res = await call(requestFor(scenario, 'none', fhir.url), small);
+      expect(res.status).toBe(200);
+      expect(unknownLine(small, mark)?.['unknownKeys']).toEqual({
+        diagnosticReports: 'the answer is larger than 65536 bytes (FHIR_MAX_RESPONSE_BYTES)',
+      });
+    } finally {
+      await small.close();
+    }
+  });
+
+  test('a body that says gzip and is not: the server sends garbage, 412 naming the query', async () => {
+    fhir.setFault((r) =>
+      r.path.startsWith('Condition')
+        ? { status: 200, body: 'not gzip at all', contentType: 'application/fhir+json', headers: { 'Content-Encoding': 'gzip' } }
+        : undefined,
+    );
+    const res = await call(requestFor(scenario, 'none', fhir.url));
+    expect(res.status).toBe(412);
+    expect(JSON.stringify(res.body)).toContain('the FHIR server sent a body that does not decompress');
+  });
+
   test('a gzip answer within the cap is read like any other', async () => {
     const conditions = (requestFor(scenario, 'full').prefetch as Record<string, unknown>)['conditions'];
     fhir.setFault((r) =>
