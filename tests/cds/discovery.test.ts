@@ -1,3 +1,4 @@
+import { expandPrefetchTemplate, MAX_TEMPLATE_LENGTH } from '../../src/cds/registry.js';
 import { cds } from '../helpers/cds-client.js';
 import { testService, type TestService } from '../helpers/service.js';
 
@@ -61,6 +62,16 @@ describe('GET /cds-services (discovery)', () => {
     // PROMs (survey; Synthea records pain scores as vital-signs) and eGFR (laboratory); the orders need eGFR only.
     expect(pv?.prefetch['observations']).toBe('Observation?patient={{context.patientId}}&category=survey,vital-signs,laboratory');
     expect(sign?.prefetch['observations']).toBe('Observation?patient={{context.patientId}}&category=laboratory');
+  });
+
+  test('a template longer than 300 characters once expanded (a code list in the URL) is refused at start-up', () => {
+    const long = 'Procedure?patient={{context.patientId}}&code={{valueSets:hip-radiograph,hip-mri,hip-joint-injection}}';
+    expect(() => expandPrefetchTemplate(long, service.terminology)).toThrow(
+      new RegExp(`more than ${MAX_TEMPLATE_LENGTH}: query by patient, status or category`),
+    );
+    expect(expandPrefetchTemplate('Observation?patient={{context.patientId}}&category=laboratory', service.terminology)).toBe(
+      'Observation?patient={{context.patientId}}&category=laboratory',
+    );
   });
 
   test('medications are current ones and include their Medication resources', async () => {
