@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadServiceConfig } from '../src/config/service-config.js';
 import { MemoryFeedbackStore } from '../src/feedback/store.js';
-import { FhirKitFetcher } from '../src/fhir/fhir-client.js';
+import { FhirHttpFetcher } from '../src/fhir/fhir-client.js';
 import { fixtureBundles } from '../tools/fixtures/fhir-load.js';
 import { scenarioRequest, SERVICE_FOR_HOOK } from '../tools/fixtures/requests.js';
 import { loadScenario } from '../tools/fixtures/scenarios.js';
@@ -16,7 +16,7 @@ import { startFhirServer } from '../tools/fhir-server/index.js';
  * The latency of one hook call WITHOUT prefetch, the service fetching its eight prefetch queries from a FHIR server
  * (Medplum's engine in this process, seeded with the scenarios) that adds `--delay` ms to every answer, as a
  * network round trip and a real server's work would: queries sent all at once (the service's default) and one
- * after another (FhirKitFetcher's `sequential` mode, which exists for this measurement). Calls are made one at a
+ * after another (FhirHttpFetcher's `sequential` mode, which exists for this measurement). Calls are made one at a
  * time over HTTP; the same call with full prefetch is the floor. Prints mean, p50 and p90 per mode.
  */
 
@@ -74,7 +74,11 @@ async function main(): Promise<void> {
     const service = await buildService(config, {
       log: createLogger({ level: 'silent' }),
       feedbackStore: new MemoryFeedbackStore(),
-      fetcher: new FhirKitFetcher({ maxPages: config.fhir.maxPages, pageSize: config.fhir.pageSize, concurrency: m.concurrency }),
+      fetcher: new FhirHttpFetcher({
+        maxPages: config.fhir.maxPages,
+        pageSize: config.fhir.pageSize,
+        concurrency: m.concurrency,
+      }),
     });
     const { server, url } = await listen(service);
     const body = JSON.stringify(

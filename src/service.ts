@@ -10,7 +10,7 @@ import { CardRenderer } from './cards/render.js';
 import { loadCardTemplates } from './cards/templates.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { FileFeedbackStore, type FeedbackStore, MemoryFeedbackStore } from './feedback/store.js';
-import { FhirKitFetcher } from './fhir/fhir-client.js';
+import { FhirHttpFetcher } from './fhir/fhir-client.js';
 import { DataGatherer, type FhirFetcher } from './fhir/gather.js';
 import { createLogger, type Logger } from './log.js';
 import { loadPathwayConfig, type PathwayConfig } from './pathway/config.js';
@@ -56,7 +56,14 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
   const pathwayConfig = loadPathwayConfig(config.pathwayConfigFile);
   const templates = loadCardTemplates();
   const validator = new CdsValidator();
-  const fetcher = overrides.fetcher ?? new FhirKitFetcher({ maxPages: config.fhir.maxPages, pageSize: config.fhir.pageSize });
+  const fetcher =
+    overrides.fetcher ??
+    new FhirHttpFetcher({
+      maxPages: config.fhir.maxPages,
+      pageSize: config.fhir.pageSize,
+      maxEntries: config.fhir.maxEntries,
+      maxBytes: config.fhir.maxResponseBytes,
+    });
   const feedbackStore =
     overrides.feedbackStore ??
     (config.feedback.store === 'file' ? await FileFeedbackStore.open(config.feedback.file) : new MemoryFeedbackStore());
@@ -73,7 +80,11 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
   const hooks = new HookService({
     registry,
     validator,
-    gatherer: new DataGatherer(fetcher, { timeoutMs: config.fhir.gatherTimeoutMs }),
+    gatherer: new DataGatherer(fetcher, {
+      timeoutMs: config.fhir.gatherTimeoutMs,
+      maxEntries: config.fhir.maxEntries,
+      maxResources: config.fhir.maxResources,
+    }),
     indexer,
     pathwayConfig,
     renderer,

@@ -133,6 +133,7 @@ export function renderPathwayDoc(): string {
       `- **Fires when:** ${rule.about.fires}`,
       `- **Must not fire when:** ${rule.about.notWhen ?? '(no exclusion beyond the trigger)'}`,
       ...(rule.about.suggestion !== undefined ? [`- **Suggestion logic:** ${rule.about.suggestion}`] : []),
+      `- **Needs:** ${rule.needs.join(', ')} (when one of them is unknown, the rule does not run: docs/fhir-data.md)`,
       '',
       `**Summary:** ${t.summary}`,
       '',

@@ -6,11 +6,9 @@ import type { Logger } from '../log.js';
 import type { PathwayConfig } from '../pathway/config.js';
 import { evaluatePathway } from '../pathway/evaluate.js';
 import type { RecordIndexer } from '../record/index-record.js';
-import type { GatheredEntry } from '../record/index-record.js';
-import { objects, str } from '../record/read.js';
 import type { IssuedCards } from './issued-cards.js';
 import type { ServiceRegistry } from './registry.js';
-import type { CdsResponse, OrderSelectContext, OrderSignContext } from './types.js';
+import type { CdsResponse, OrderSelectContext } from './types.js';
 import type { CdsValidator } from './validate.js';
 
 export interface HookServiceDeps {
@@ -60,14 +58,6 @@ export class HookService {
     });
     if (ctx.signal?.aborted === true) return { cards: [] }; // already answered (503) or the client is gone
     const context = request.context;
-    const orderContext = request.hook === 'patient-view' ? undefined : (context as OrderSelectContext | OrderSignContext);
-    const draftOrders: GatheredEntry[] = objects(orderContext?.draftOrders.entry).flatMap((e) => {
-      const resource = e['resource'];
-      const fullUrl = str(e['fullUrl']);
-      return resource !== null && typeof resource === 'object'
-        ? [{ resource: resource as GatheredEntry['resource'], ...(fullUrl !== undefined ? { fullUrl } : {}) }]
-        : [];
-    });
     const record = indexer.index({
       now: ctx.now,
       context: {
@@ -76,11 +66,11 @@ export class HookService {
         ...(context.encounterId !== undefined ? { encounterId: context.encounterId } : {}),
       },
       entries: gathered.entries,
-      draftOrders,
+      draftOrders: gathered.draftOrders,
       ...(request.hook === 'order-select' ? { selections: (context as OrderSelectContext).selections } : {}),
     });
 
-    const result = evaluatePathway(record, request.hook, pathwayConfig);
+    const result = evaluatePathway(record, request.hook, pathwayConfig, { unknown: gathered.unknown });
     for (const note of result.notes) log().info({ note }, 'pathway could not decide');
     const cards = result.findings.map((f) => renderer.render(f, result.facts, record));
     for (let i = 0; i < cards.length; i++) {
@@ -94,6 +84,8 @@ export class HookService {
       sources: gathered.sources,
       ...(gathered.fetchMs !== undefined ? { fetchMs: gathered.fetchMs } : {}),
       resources: gathered.entries.length,
+      ...(gathered.unknown.length > 0 ? { unknownTypes: gathered.unknown, skippedTopics: result.skipped } : {}),
+      ...(Object.keys(gathered.dropped).length > 0 ? { otherPatient: gathered.dropped } : {}),
       judged: record.judged.length,
       topics: result.findings.map((f) => f.topic),
     });

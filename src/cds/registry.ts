@@ -5,9 +5,11 @@ import type { Terminology } from '../terminology/valuesets.js';
 import { HOOK_NAMES, type CdsServiceDefinition } from './types.js';
 
 /**
- * The service registry: one JSON file per CDS Service in hooks/. A prefetch template may name value sets with
- * `{{valueSets:a,b}}`; the token is expanded once, at start-up, into the `system|code,...` list of those sets,
- * so discovery shows plain FHIR queries and the codes live in one place (valuesets/).
+ * The service registry: one JSON file per CDS Service in hooks/. Prefetch templates are short FHIR queries a person
+ * can type into an EHR's configuration (by patient, status, category): at most MAX_TEMPLATE_LENGTH characters. The
+ * service filters what they bring by value set itself (src/record/, which indexes every resource by value set), so
+ * the code lists live in one place (valuesets/) and not in URLs. A template may still name value sets with
+ * `{{valueSets:a,b}}` (expanded at start-up into their `system|code,...` list), within the same length.
  */
 
 const definitionSchema = {
@@ -24,6 +26,8 @@ const definitionSchema = {
   },
 } as const;
 
+/** Longest prefetch template, expanded (Epic health systems type them in by hand; 412 bodies quote them). */
+export const MAX_TEMPLATE_LENGTH = 300;
 const VALUE_SET_TOKEN = /\{\{valueSets:([a-z0-9,-]+)\}\}/g;
 /** Prefetch tokens of CDS Hooks 2.0.1 that this service's templates may use. */
 const ALLOWED_TOKENS =
@@ -52,6 +56,10 @@ export function expandPrefetchTemplate(template: string, terminology: Terminolog
   const expanded = template.replace(VALUE_SET_TOKEN, (_m, ids: string) => terminology.expandForSearch(ids.split(',')));
   const leftover = expanded.replace(ALLOWED_TOKENS, '').match(/\{\{[^}]*\}\}/);
   if (leftover) throw new Error(`prefetch template uses an unsupported token ${leftover[0]}: ${template}`);
+  if (expanded.length > MAX_TEMPLATE_LENGTH)
+    throw new Error(
+      `prefetch template is ${expanded.length} characters, more than ${MAX_TEMPLATE_LENGTH}: query by patient, status or category and let the service filter by value set: ${template.slice(0, 80)}...`,
+    );
   return expanded;
 }
 

@@ -33,6 +33,12 @@ export interface ServiceConfig {
     maxPages: number;
     /** Page size asked for with `_count`. */
     pageSize: number;
+    /** Entries per prefetch key or query, every page together; more leaves its types unknown. */
+    maxEntries: number;
+    /** Resources per call, every key together; more leaves the largest keys' types unknown. */
+    maxResources: number;
+    /** Bytes per FHIR answer, decompressed, enforced while the answer is read. */
+    maxResponseBytes: number;
     /** fhirServer base URLs allowed when authentication is off (prefixes; default: loopback only). */
     allowedServers: string[];
     /** Allow plain http fhirServer URLs (never in production). */
@@ -134,8 +140,11 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     pathwayConfigFile: optionalStr(env, 'PATHWAY_CONFIG'),
     fhir: {
       gatherTimeoutMs: int(env, 'FHIR_TIMEOUT_MS', 3000, 50, 60000),
-      maxPages: int(env, 'FHIR_MAX_PAGES', 5, 1, 100),
+      maxPages: int(env, 'FHIR_MAX_PAGES', 20, 1, 100),
       pageSize: int(env, 'FHIR_PAGE_SIZE', 200, 1, 1000),
+      maxEntries: int(env, 'FHIR_MAX_ENTRIES', 10_000, 1, 1_000_000),
+      maxResources: int(env, 'FHIR_MAX_RESOURCES', 30_000, 1, 10_000_000),
+      maxResponseBytes: bytes(env, 'FHIR_MAX_RESPONSE_BYTES', 20 * 1024 * 1024),
       allowedServers: list(env, 'ALLOWED_FHIR_SERVERS', LOOPBACK_FHIR_SERVERS).map((s) => s.replace(/\/+$/, '')),
       allowHttp: production ? false : bool(env, 'ALLOW_HTTP_FHIR', true),
     },

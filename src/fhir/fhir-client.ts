@@ -1,31 +1,34 @@
-import type { FhirResource } from 'fhir/r4.js';
-import { Client } from 'fhir-kit-client';
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { Agent } from 'undici';
 import type { GatheredEntry } from '../record/index-record.js';
-import { isObject, type Json, objects, str } from '../record/read.js';
-import { isForbiddenAddress, isUnder } from '../security/fhir-server-policy.js';
-import { type FhirAccess, type FhirFetcher, type FhirQuery, FhirQueryError } from './gather.js';
+import { isObject, type Json, str } from '../record/read.js';
+import { isUnder } from '../security/fhir-server-policy.js';
+import { asResource, entryCount, readBundle } from './bundle.js';
+import { failsAlone, type FhirFetcher, type FhirQuery, FhirQueryError, type QueryOutcome } from './gather.js';
+import { type FhirAccess, GuardedTransport, type HttpAnswer, TransportError } from './transport.js';
 
 /**
- * Queries the CDS client's FHIR server with fhir-kit-client:
- *  - every query at once (one round trip of latency, not one per resource type), each with `_count`;
+ * FHIR searches and reads on the CDS client's FHIR server (the connection and its guards: transport.ts):
+ *  - every query at once (one round trip of latency, not one per resource type), each with `_count`, and with
+ *    `Prefer: handling=strict` so that a server refuses a parameter it does not know instead of ignoring it
+ *    (and answering more than was asked, or less);
  *  - `next` pages followed up to a bound (FHIR_MAX_PAGES); a next link must stay under fhirServer;
- *  - a query whose URL would be too long for common servers and proxies (value-set code lists) is sent as
- *    `POST [type]/_search` with a form body, which FHIR servers must support as well as GET;
- *  - redirects followed only when they stay under fhirServer;
- *  - the Bearer token sent to fhirServer and nowhere else (a next link or redirect elsewhere is refused, not
- *    followed);
- *  - every connection re-checks the addresses its host name resolves to, so a name that resolves to a metadata or
- *    link-local address is refused even when the URL looked fine;
- *  - the first failure cancels the other queries of the call: their answers could not be used anyway.
+ *  - at most FHIR_MAX_ENTRIES entries per query (counted before the entries are read);
+ *  - a query whose URL would be too long for common servers and proxies is sent as `POST [type]/_search` with a
+ *    form body; a server that answers 405 to it is asked again with GET;
+ *  - redirects followed only when they stay under fhirServer, at most 3;
+ *  - a failure of one query that says nothing about the others (failsAlone in gather.ts: 400, 404, 405, its own
+ *    time-out, an answer over a cap) is that query's outcome; any other failure (the server unreachable, the token
+ *    refused, a link outside fhirServer, garbage) rejects the whole search and cancels the other queries.
  * Every failure is a FhirQueryError naming the query (its template) and the cause, never the token, the URL or the
  * patient.
  */
 
-export interface FhirKitFetcherOptions {
+export interface FhirHttpFetcherOptions {
   maxPages: number;
   pageSize: number;
+  /** Entries per query, every page together (FHIR_MAX_ENTRIES; default 10,000). */
+  maxEntries?: number;
+  /** Bytes per answer, decompressed (FHIR_MAX_RESPONSE_BYTES; default 20 MB). */
+  maxBytes?: number;
   /**
    * `parallel` (the default) sends every query at once. `sequential` sends them one after another; it exists only
    * to measure what parallel queries save (bench/fetch-parallel.ts).
@@ -37,94 +40,47 @@ export interface FhirKitFetcherOptions {
   forbiddenAddress?: (address: string) => boolean;
 }
 
+export const DEFAULT_MAX_ENTRIES = 10_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
+
 const MAX_REDIRECTS = 3;
-const READ = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
+const READ = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,256})$/;
 const TYPE_SEARCH = /^([A-Z][A-Za-z]+)\?(.*)$/s;
+const SEARCH_HEADERS = { prefer: 'handling=strict' };
 
-interface ClientError {
-  response?: { status?: number; data?: unknown };
-  config?: { headers?: Headers };
-  name?: string;
-  cause?: { code?: string; message?: string };
-}
-
-export class FhirKitFetcher implements FhirFetcher {
-  private readonly dispatcher: Agent;
+export class FhirHttpFetcher implements FhirFetcher {
+  private readonly transport: GuardedTransport;
   private readonly maxGetUrlLength: number;
+  private readonly maxEntries: number;
 
-  constructor(private readonly options: FhirKitFetcherOptions) {
+  constructor(private readonly options: FhirHttpFetcherOptions) {
     this.maxGetUrlLength = options.maxGetUrlLength ?? 2048;
-    const forbidden = options.forbiddenAddress ?? isForbiddenAddress;
-    this.dispatcher = new Agent({
-      keepAliveTimeout: 10_000,
-      connections: 32,
-      connect: {
-        lookup: (hostname, opts, callback) => {
-          dnsLookup(hostname, { ...opts, all: true }, (err, addresses) => {
-            if (err) {
-              callback(err, '', 4);
-              return;
-            }
-            const list = addresses as unknown as LookupAddress[];
-            if (list.some((a) => forbidden(a.address))) {
-              callback(
-                Object.assign(new Error('refused: the FHIR server resolves to a forbidden address'), { code: 'EFORBIDDEN' }),
-                '',
-                4,
-              );
-              return;
-            }
-            if ((opts as { all?: boolean }).all === true)
-              (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
-            else callback(null, list[0]?.address ?? '', list[0]?.family ?? 4);
-          });
-        },
-      },
+    this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.transport = new GuardedTransport({
+      maxBytes: options.maxBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      ...(options.forbiddenAddress !== undefined ? { forbiddenAddress: options.forbiddenAddress } : {}),
     });
   }
 
-  /**
-   * A client for one call. The Bearer token is not given to fhir-kit-client, whose debug output
-   * (DEBUG=fhir-kit-client:*) prints each request's URL and headers: the connection layer adds the Authorization
-   * header to each request, and only to requests for URLs under fhirServer, a second guard behind the checks of
-   * next links and redirects.
-   */
-  private client(access: FhirAccess): Client {
-    const authorization = `Bearer ${access.accessToken}`;
-    const dispatcher = this.dispatcher.compose(
-      (dispatch) => (opts, handler) =>
-        dispatch(
-          isUnder(`${String(opts.origin ?? '').replace(/\/+$/, '')}${opts.path}`, access.baseUrl)
-            ? { ...opts, headers: withHeader(opts.headers, 'authorization', authorization) }
-            : opts,
-          handler,
-        ),
-    );
-    return new Client({
-      baseUrl: access.baseUrl,
-      // `dispatcher` is undici's extension of RequestInit (Node's fetch honours it); redirects are handled here.
-      requestOptions: { redirect: 'manual', dispatcher } as Record<string, unknown>,
-    });
-  }
-
-  async search(access: FhirAccess, queries: readonly FhirQuery[], signal: AbortSignal): Promise<Map<string, GatheredEntry[]>> {
-    const client = this.client(access);
-    // The first failure cancels the others: the call answers 412 anyway, and their connections are freed.
+  async search(access: FhirAccess, queries: readonly FhirQuery[], signal: AbortSignal): Promise<Map<string, QueryOutcome>> {
+    // A failure of the call (not of one query) cancels the others: the call answers 412, and their connections are freed.
     const cancel = new AbortController();
     const combined = AbortSignal.any([signal, cancel.signal]);
-    const one = async (q: FhirQuery): Promise<readonly [string, GatheredEntry[]]> => {
+    const one = async (q: FhirQuery): Promise<readonly [string, QueryOutcome]> => {
       try {
-        return [q.key, await this.all(client, access, q, signal, combined)] as const;
+        return [q.key, { entries: await this.all(access, q, signal, combined) }] as const;
       } catch (err) {
+        if (err instanceof FhirQueryError && failsAlone(err.reason) && !READ.test(q.url))
+          return [q.key, { failure: err }] as const;
         cancel.abort();
         throw err;
       }
     };
     if (this.options.concurrency === 'sequential') {
-      const results = new Map<string, GatheredEntry[]>();
+      const results = new Map<string, QueryOutcome>();
       for (const q of queries) {
-        const [key, found] = await one(q);
-        results.set(key, found);
+        const [key, outcome] = await one(q);
+        results.set(key, outcome);
       }
       return results;
     }
@@ -146,61 +102,43 @@ export class FhirKitFetcher implements FhirFetcher {
       [...byType].map(([type, ids]) => ({ key: type, template: `${type}?_id={{ids}}`, url: `${type}?_id=${ids.join(',')}` })),
       signal,
     );
-    return [...found.values()].flat();
+    const entries: GatheredEntry[] = [];
+    for (const outcome of found.values()) {
+      if ('failure' in outcome) throw outcome.failure;
+      entries.push(...outcome.entries);
+    }
+    return entries;
   }
 
   /** One query with its pages. */
-  private async all(
-    client: Client,
-    access: FhirAccess,
-    query: FhirQuery,
-    budget: AbortSignal,
-    signal: AbortSignal,
-  ): Promise<GatheredEntry[]> {
+  private async all(access: FhirAccess, query: FhirQuery, budget: AbortSignal, signal: AbortSignal): Promise<GatheredEntry[]> {
     const readType = READ.exec(query.url)?.[1];
-    const isRead = readType !== undefined;
     const entries: GatheredEntry[] = [];
     const absolute = /^[a-z][a-z0-9+.-]*:/i.test(query.url);
     // An absolute URL (a prefetch Bundle's next link) is only ever called when it is under fhirServer.
     if (absolute && !isUnder(query.url, access.baseUrl))
       throw new FhirQueryError(query, 'not-allowed', 'a next link points outside fhirServer; it was not followed');
-    let url = isRead || absolute ? query.url : this.withCount(query.url);
+    let url = readType !== undefined || absolute ? query.url : this.withCount(query.url);
     for (let page = 1; ; page++) {
-      const body = await this.get(client, access, query, url, budget, signal, isRead, page === 1);
+      const body = await this.get(access, query, url, budget, signal, readType === undefined ? 'search' : 'read', page === 1);
       if (body === undefined) return entries; // a read of something that does not exist
-      if (isRead) {
-        if (body['resourceType'] !== readType)
-          throw new FhirQueryError(
-            query,
-            'invalid-response',
-            `the FHIR server answered ${typeof body['resourceType'] === 'string' ? `a ${body['resourceType']}` : 'a non-FHIR body'}, not a ${readType}`,
-          );
-        entries.push({ resource: body as unknown as FhirResource });
+      if (readType !== undefined) {
+        if (body['resourceType'] !== readType) throw wrongType(query, body, readType);
+        const resource = asResource(body);
+        if (resource !== undefined) entries.push({ resource });
         return entries;
       }
-      if (body['resourceType'] !== 'Bundle')
-        throw new FhirQueryError(
-          query,
-          'invalid-response',
-          `the FHIR server answered ${typeof body['resourceType'] === 'string' ? `a ${body['resourceType']}` : 'a non-FHIR body'}, not a Bundle`,
-        );
-      for (const e of objects(body['entry'])) {
-        const resource = e['resource'];
-        if (!isObject(resource) || typeof resource['resourceType'] !== 'string') continue;
-        if (resource['resourceType'] === 'OperationOutcome') {
-          // search.mode "outcome": warnings are fine; an error means the server could not complete the search.
-          if (isErrorOutcome(resource))
-            throw new FhirQueryError(query, 'incomplete', 'the FHIR server reported an error in the search results');
-          continue;
-        }
-        const fullUrl = str(e['fullUrl']);
-        entries.push({ resource: resource as unknown as FhirResource, ...(fullUrl !== undefined ? { fullUrl } : {}) });
-      }
-      const next = str(objects(body['link']).find((l) => l['relation'] === 'next')?.['url']);
-      if (next === undefined) return entries;
+      if (body['resourceType'] !== 'Bundle') throw wrongType(query, body, 'Bundle');
+      if (entries.length + entryCount(body) > this.maxEntries)
+        throw new FhirQueryError(query, 'too-many-entries', `more than ${this.maxEntries} entries (FHIR_MAX_ENTRIES)`);
+      const contents = readBundle(body);
+      if (contents.errorOutcome)
+        throw new FhirQueryError(query, 'incomplete', 'the FHIR server reported an error in the search results');
+      entries.push(...contents.entries);
+      if (contents.next === undefined) return entries;
       if (page >= this.options.maxPages)
         throw new FhirQueryError(query, 'too-many-pages', `more than ${this.options.maxPages} pages of results (FHIR_MAX_PAGES)`);
-      const resolved = resolveUrl(next, access.baseUrl);
+      const resolved = resolveUrl(contents.next, access.baseUrl);
       if (resolved === undefined || !isUnder(resolved, access.baseUrl))
         throw new FhirQueryError(query, 'not-allowed', 'a next link points outside fhirServer; it was not followed');
       url = resolved;
@@ -212,107 +150,110 @@ export class FhirKitFetcher implements FhirFetcher {
     return `${url}${url.includes('?') ? '&' : '?'}_count=${this.options.pageSize}`;
   }
 
+  /** One answer as a JSON object, redirects within fhirServer followed; undefined for a read that finds nothing. */
   private async get(
-    client: Client,
     access: FhirAccess,
     query: FhirQuery,
     url: string,
     budget: AbortSignal,
     signal: AbortSignal,
-    isRead: boolean,
+    kind: 'read' | 'search',
     firstPage: boolean,
   ): Promise<Record<string, Json> | undefined> {
-    let target = url;
+    let target = resolveUrl(url, access.baseUrl);
     // A long first query goes as POST [type]/_search (a next link is the server's own URL: always GET).
-    const search = firstPage && !isRead ? TYPE_SEARCH.exec(url) : null;
-    const post = search?.[1] !== undefined && `${access.baseUrl}/${url}`.length > this.maxGetUrlLength;
+    const search = firstPage && kind === 'search' ? TYPE_SEARCH.exec(url) : null;
+    let post = search?.[1] !== undefined && `${access.baseUrl}/${url}`.length > this.maxGetUrlLength;
+    const headers = kind === 'search' ? SEARCH_HEADERS : {};
     for (let hop = 0; ; hop++) {
       // The last guard: whatever a URL came from (a template, a next link of prefetch or of the server, a redirect),
       // nothing outside fhirServer is ever called.
-      const absolute = resolveUrl(target, access.baseUrl);
-      if (absolute === undefined || !isUnder(absolute, access.baseUrl))
+      if (target === undefined || !isUnder(target, access.baseUrl))
         throw new FhirQueryError(query, 'not-allowed', 'a URL outside fhirServer was not called');
+      let answer: HttpAnswer;
       try {
-        const body = (
-          post && hop === 0 && search?.[1] !== undefined
-            ? await client.request(`${search[1]}/_search`, {
-                method: 'POST',
-                body: search[2] ?? '',
-                options: { headers: { 'content-type': 'application/x-www-form-urlencoded' }, signal },
-              })
-            : await client.request(target, { options: { signal } })
-        ) as unknown;
-        if (!isObject(body)) throw new FhirQueryError(query, 'invalid-response', 'the FHIR server did not answer a JSON object');
-        return body;
+        answer =
+          post && search?.[1] !== undefined
+            ? await this.transport.send(
+                access,
+                {
+                  method: 'POST',
+                  url: `${access.baseUrl}/${search[1]}/_search`,
+                  headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+                  body: search[2] ?? '',
+                },
+                signal,
+              )
+            : await this.transport.send(access, { method: 'GET', url: target, headers }, signal);
       } catch (err) {
-        if (err instanceof FhirQueryError) throw err;
-        if (budget.aborted) throw new FhirQueryError(query, 'timeout', 'no answer within the time budget (FHIR_TIMEOUT_MS)');
-        if (signal.aborted) throw new FhirQueryError(query, 'cancelled', 'cancelled after another query failed');
-        const e = err as ClientError;
-        const status = e.response?.status;
-        if (status === undefined) {
-          const code = e.cause?.code;
-          if (code === 'EFORBIDDEN')
-            throw new FhirQueryError(query, 'forbidden-address', 'fhirServer resolves to a forbidden address');
+        throw failure(query, err, budget, signal);
+      }
+      const { status } = answer;
+      if (status >= 300 && status < 400) {
+        const resolved = answer.location !== undefined ? resolveUrl(answer.location, access.baseUrl, target) : undefined;
+        if (resolved === undefined || !isUnder(resolved, access.baseUrl) || hop >= MAX_REDIRECTS) {
           throw new FhirQueryError(
             query,
-            'unreachable',
-            `the FHIR server could not be reached or closed the connection${code !== undefined ? ` (${code})` : ''}`,
+            'not-allowed',
+            `the FHIR server redirected (${status}) outside fhirServer or too often; the redirect was not followed`,
           );
         }
-        if (status >= 300 && status < 400) {
-          const location = e.config?.headers?.get('location') ?? undefined;
-          const resolved = location !== undefined ? resolveUrl(location, access.baseUrl, target) : undefined;
-          if (resolved === undefined || !isUnder(resolved, access.baseUrl) || hop >= MAX_REDIRECTS) {
-            throw new FhirQueryError(
-              query,
-              'not-allowed',
-              `the FHIR server redirected (${status}) outside fhirServer or too often; the redirect was not followed`,
-            );
-          }
-          target = resolved;
-          continue;
-        }
-        if (status < 300)
-          throw new FhirQueryError(query, 'invalid-response', 'the FHIR server answered something that is not JSON');
-        if ((status === 404 || status === 410) && isRead) return undefined;
-        if (status === 401 || status === 403)
-          throw new FhirQueryError(query, 'unauthorized', `the FHIR server refused the access token (${status})`);
-        if (status >= 500) throw new FhirQueryError(query, 'server-error', `the FHIR server answered ${status}`);
-        throw new FhirQueryError(query, 'rejected', `the FHIR server rejected the query (${status})`);
+        target = resolved;
+        post = false;
+        continue;
       }
+      if (status === 405 && post) {
+        // POST _search refused: the same search as GET (FHIR servers must support both; some proxies refuse POST).
+        post = false;
+        continue;
+      }
+      if ((status === 404 || status === 410) && kind === 'read') return undefined;
+      if (status === 401 || status === 403)
+        throw new FhirQueryError(query, 'unauthorized', `the FHIR server refused the access token (${status})`);
+      if (status >= 500) throw new FhirQueryError(query, 'server-error', `the FHIR server answered ${status}`);
+      if (status >= 400) throw new FhirQueryError(query, 'rejected', `the FHIR server rejected the query (${status})`);
+      let body: unknown;
+      try {
+        body = JSON.parse(answer.text) as unknown;
+      } catch {
+        throw new FhirQueryError(query, 'invalid-response', 'the FHIR server answered something that is not JSON');
+      }
+      // The time budget covers reading and parsing.
+      if (budget.aborted) throw new FhirQueryError(query, 'timeout', 'no answer within the time budget (FHIR_TIMEOUT_MS)');
+      if (!isObject(body)) throw new FhirQueryError(query, 'invalid-response', 'the FHIR server did not answer a JSON object');
+      return body;
     }
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.transport.close();
   }
 }
 
-type DispatchHeaders = Parameters<Agent['dispatch']>[0]['headers'];
-
-/** The request's headers with one more (undici gives them as an object, a flat array or pairs). */
-function withHeader(headers: DispatchHeaders, name: string, value: string): DispatchHeaders {
-  if (headers === undefined || headers === null) return { [name]: value };
-  if (Array.isArray(headers)) {
-    const flat = headers as string[];
-    const out: string[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2)
-      if (flat[i]?.toLowerCase() !== name) out.push(flat[i] as string, flat[i + 1] as string);
-    return [...out, name, value];
+function failure(query: FhirQuery, err: unknown, budget: AbortSignal, signal: AbortSignal): FhirQueryError {
+  if (budget.aborted) return new FhirQueryError(query, 'timeout', 'no answer within the time budget (FHIR_TIMEOUT_MS)');
+  if (signal.aborted) return new FhirQueryError(query, 'cancelled', 'cancelled after another query failed');
+  if (!(err instanceof TransportError)) return new FhirQueryError(query, 'unreachable', 'the FHIR server could not be reached');
+  switch (err.kind) {
+    case 'forbidden-address':
+      return new FhirQueryError(query, 'forbidden-address', err.message);
+    case 'too-large':
+      return new FhirQueryError(query, 'too-large', err.message);
+    case 'bad-encoding':
+      return new FhirQueryError(query, 'invalid-response', err.message);
+    case 'aborted':
+    case 'unreachable':
+      return new FhirQueryError(query, 'unreachable', err.message);
   }
-  if (Symbol.iterator in headers) {
-    const out: Record<string, string | string[] | undefined> = {};
-    for (const [k, v] of headers as Iterable<[string, string | string[] | undefined]>) if (k.toLowerCase() !== name) out[k] = v;
-    return { ...out, [name]: value };
-  }
-  const out: Record<string, string | string[] | undefined> = {};
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() !== name) out[k] = v;
-  return { ...out, [name]: value };
 }
 
-function isErrorOutcome(r: Record<string, Json>): boolean {
-  return objects(r['issue']).some((i) => i['severity'] === 'error' || i['severity'] === 'fatal');
+function wrongType(query: FhirQuery, body: Record<string, Json>, expected: string): FhirQueryError {
+  const got = str(body['resourceType']);
+  return new FhirQueryError(
+    query,
+    'invalid-response',
+    `the FHIR server answered ${got !== undefined ? `a ${got}` : 'a non-FHIR body'}, not a ${expected}`,
+  );
 }
 
 /** An absolute URL for a link or Location: absolute as is, else relative to `from` (default: the base, as a folder). */

@@ -1,10 +1,9 @@
-import type { FhirResource } from 'fhir/r4.js';
 import type { GatheredEntry } from '../record/index-record.js';
-import { isObject, type Json, objects, str } from '../record/read.js';
+import { asResource, entryCount, readBundle } from './bundle.js';
 
 /**
  * What one prefetch value gives, in every shape CDS Hooks 2.0.1 and real clients allow:
- *  - key absent, or an OperationOutcome (or a Bundle carrying an error outcome): missing — fetch it or answer 412;
+ *  - key absent, or an OperationOutcome (or a Bundle carrying an error outcome): missing — fetched, else unknown;
  *  - null: the client says it has no data. The service still asks the FHIR server when it can (a client may send
  *    null for data it could not get); when it cannot, null is taken at its word, as an empty result;
  *  - a single resource (a read, or a client that unwraps a one-entry search);
@@ -13,33 +12,18 @@ import { isObject, type Json, objects, str } from '../record/read.js';
 export type PrefetchState =
   | { state: 'missing'; why: 'absent' | 'operation-outcome' | 'not-a-resource' }
   | { state: 'null' }
-  | { state: 'present'; entries: GatheredEntry[]; next?: string };
-
-function isErrorOutcome(r: Record<string, Json>): boolean {
-  return objects(r['issue']).some((i) => i['severity'] === 'error' || i['severity'] === 'fatal');
-}
+  | { state: 'present'; entries: GatheredEntry[]; next?: string; count: number };
 
 export function readPrefetchValue(value: unknown, present: boolean): PrefetchState {
   if (!present) return { state: 'missing', why: 'absent' };
   if (value === null) return { state: 'null' };
-  if (!isObject(value) || typeof value['resourceType'] !== 'string') return { state: 'missing', why: 'not-a-resource' };
-  if (value['resourceType'] === 'OperationOutcome') return { state: 'missing', why: 'operation-outcome' };
-  if (value['resourceType'] !== 'Bundle') return { state: 'present', entries: [{ resource: value as unknown as FhirResource }] };
-  const entries: GatheredEntry[] = [];
-  for (const entry of objects(value['entry'])) {
-    const resource = entry['resource'];
-    if (!isObject(resource) || typeof resource['resourceType'] !== 'string') continue;
-    if (resource['resourceType'] === 'OperationOutcome') {
-      // search.mode "outcome": warnings are fine; an error means the search did not complete.
-      if (isErrorOutcome(resource)) return { state: 'missing', why: 'operation-outcome' };
-      continue;
-    }
-    const fullUrl = str(entry['fullUrl']);
-    entries.push({ resource: resource as unknown as FhirResource, ...(fullUrl !== undefined ? { fullUrl } : {}) });
-  }
-  const next = objects(value['link']).find((l) => l['relation'] === 'next');
-  const nextUrl = next !== undefined ? str(next['url']) : undefined;
-  return { state: 'present', entries, ...(nextUrl !== undefined ? { next: nextUrl } : {}) };
+  const resource = asResource(value);
+  if (resource === undefined) return { state: 'missing', why: 'not-a-resource' };
+  if (resource.resourceType === 'OperationOutcome') return { state: 'missing', why: 'operation-outcome' };
+  if (resource.resourceType !== 'Bundle') return { state: 'present', entries: [{ resource }], count: 1 };
+  const { entries, errorOutcome, next } = readBundle(value);
+  if (errorOutcome) return { state: 'missing', why: 'operation-outcome' };
+  return { state: 'present', entries, count: entryCount(value), ...(next !== undefined ? { next } : {}) };
 }
 
 /** Fills the context tokens of a prefetch template (values are URL-encoded). */

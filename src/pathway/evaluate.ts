@@ -2,7 +2,7 @@ import type { HookName } from '../cds/types.js';
 import type { PatientRecord } from '../record/types.js';
 import type { PathwayConfig } from './config.js';
 import { computeFacts, type PatientFacts } from './facts.js';
-import type { Finding, RuleInput } from './rule.js';
+import type { Finding, ResourceType, RuleInput } from './rule.js';
 import { RULES } from './rules/index.js';
 
 export interface PathwayResult {
@@ -10,6 +10,13 @@ export interface PathwayResult {
   findings: Finding[];
   /** Why some rule could not decide (for the log; no patient data). */
   notes: string[];
+  /** Topics not evaluated because a resource type they need is unknown. */
+  skipped: string[];
+}
+
+export interface EvaluateOptions {
+  /** Resource types whose data is incomplete (docs/fhir-data.md): the rules that need one of them do not run. */
+  unknown?: readonly ResourceType[];
 }
 
 /**
@@ -17,13 +24,20 @@ export interface PathwayResult {
  * chart topics (none for an excluded patient: paediatric, deceased, active hip fracture); order-select and
  * order-sign run the 5 order topics on the judged drafts.
  */
-export function evaluatePathway(record: PatientRecord, hook: HookName, config: PathwayConfig): PathwayResult {
+export function evaluatePathway(
+  record: PatientRecord,
+  hook: HookName,
+  config: PathwayConfig,
+  options: EvaluateOptions = {},
+): PathwayResult {
+  const unknown = new Set(options.unknown ?? []);
   const facts = computeFacts(record, config);
   const kind = hook === 'patient-view' ? 'patient-view' : 'order';
   const findings: Finding[] = [];
   const notes: string[] = [];
-  if (kind === 'patient-view' && facts.excluded !== undefined) return { facts, findings, notes };
-  if (kind === 'order' && record.judged.length === 0) return { facts, findings, notes };
+  const skipped: string[] = [];
+  if (kind === 'patient-view' && facts.excluded !== undefined) return { facts, findings, notes, skipped };
+  if (kind === 'order' && record.judged.length === 0) return { facts, findings, notes, skipped };
   const input: RuleInput = {
     facts,
     judged: kind === 'order' ? record.judged : [],
@@ -32,9 +46,13 @@ export function evaluatePathway(record: PatientRecord, hook: HookName, config: P
   };
   for (const rule of RULES) {
     if (rule.hooks !== kind) continue;
+    if (rule.needs.some((t) => unknown.has(t))) {
+      skipped.push(rule.topic);
+      continue;
+    }
     const finding = rule.evaluate(input);
     if (finding !== null) findings.push(finding);
     else if (rule.undecided !== undefined) notes.push(...rule.undecided(input));
   }
-  return { facts, findings, notes };
+  return { facts, findings, notes, skipped };
 }

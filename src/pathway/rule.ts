@@ -1,3 +1,4 @@
+import type { FhirResource } from 'fhir/r4.js';
 import type { MedicationEntry, OrderEntry } from '../record/types.js';
 import type { PathwayConfig } from './config.js';
 import type { PatientFacts } from './facts.js';
@@ -35,9 +36,18 @@ export interface RuleInput {
   config: PathwayConfig;
 }
 
+/** A FHIR resource type, as the record's data is gathered by type. */
+export type ResourceType = FhirResource['resourceType'];
+
 export interface Rule {
   topic: TopicCode;
   hooks: 'patient-view' | 'order';
+  /**
+   * The resource types the rule's decision rests on. When one of them is unknown (a query the FHIR server could not
+   * answer, a prefetch whose next pages could not be followed: docs/fhir-data.md), the rule does not run: its card,
+   * or its silence, could be wrong. Shown in docs/pathway.md.
+   */
+  needs: readonly ResourceType[];
   /** In words, for clinicians and docs/pathway.md: when the card fires, when it must not, what it suggests. */
   about: { fires: string; notWhen?: string; suggestion?: string };
   /** The value sets (valuesets/<id>.json) whose codes decide this rule, shown on the topic's page. */

@@ -1,3 +1,4 @@
+import { expandPrefetchTemplate, MAX_TEMPLATE_LENGTH } from '../../src/cds/registry.js';
 import { cds } from '../helpers/cds-client.js';
 import { testService, type TestService } from '../helpers/service.js';
 
@@ -49,16 +50,28 @@ describe('GET /cds-services (discovery)', () => {
     }
   });
 
-  test('asks only for the observations the pathway reads: PROMs and eGFR for patient-view, eGFR for orders', async () => {
+  test('templates a person can type: no code lists, at most 300 characters; observations by category', async () => {
     const body = (await cds(service.app).get('/cds-services')).body as Discovered;
-    const codesOf = (template: string): string[] => new URLSearchParams(template.split('?')[1]).get('code')?.split(',') ?? [];
-    const expected = (ids: string[]): string[] =>
-      ids.flatMap((id) => service.terminology.valueSet(id).codes.map((c) => `${c.system}|${c.code}`)).sort();
+    for (const s of body.services)
+      for (const template of Object.values(s.prefetch)) {
+        expect(template.length).toBeLessThanOrEqual(300);
+        expect(new URLSearchParams(template.split('?')[1]).has('code')).toBe(false);
+      }
     const pv = body.services.find((s) => s.id === 'hip-pain-patient-view');
     const sign = body.services.find((s) => s.id === 'hip-pain-order-sign');
-    expect(codesOf(pv?.prefetch['observations'] ?? '').sort()).toEqual(expected(['prom', 'egfr']));
-    expect(codesOf(sign?.prefetch['observations'] ?? '').sort()).toEqual(expected(['egfr']));
-    expect(codesOf(pv?.prefetch['observations'] ?? '')).toContain('http://loinc.org|72514-3');
+    // PROMs (survey; Synthea records pain scores as vital-signs) and eGFR (laboratory); the orders need eGFR only.
+    expect(pv?.prefetch['observations']).toBe('Observation?patient={{context.patientId}}&category=survey,vital-signs,laboratory');
+    expect(sign?.prefetch['observations']).toBe('Observation?patient={{context.patientId}}&category=laboratory');
+  });
+
+  test('a template longer than 300 characters once expanded (a code list in the URL) is refused at start-up', () => {
+    const long = 'Procedure?patient={{context.patientId}}&code={{valueSets:hip-radiograph,hip-mri,hip-joint-injection}}';
+    expect(() => expandPrefetchTemplate(long, service.terminology)).toThrow(
+      new RegExp(`more than ${MAX_TEMPLATE_LENGTH}: query by patient, status or category`),
+    );
+    expect(expandPrefetchTemplate('Observation?patient={{context.patientId}}&category=laboratory', service.terminology)).toBe(
+      'Observation?patient={{context.patientId}}&category=laboratory',
+    );
   });
 
   test('medications are current ones and include their Medication resources', async () => {

@@ -260,7 +260,8 @@ export async function startFhirServer(patient: { id: string; family: string; giv
         200,
         {
           resourceType: 'Patient',
-          id: patient.id,
+          // The patient asked for (a Patient of another id would be another patient's, and dropped).
+          id: decodeURIComponent(path.split('/').pop() ?? patient.id),
           name: [{ family: patient.family, given: [patient.given] }],
           gender: 'female',
           birthDate: '1961-04-02',

@@ -36,13 +36,15 @@ export interface FhirRequestRecord {
   path: string;
   /** The Authorization header as received (tests check where a token went). */
   authorization?: string;
+  /** The Prefer header as received (`handling=strict`). */
+  prefer?: string;
   at: number;
 }
 
 /** What the server does instead of answering normally. */
 export type FhirFault =
-  /** Answer this status, body (which need not be JSON) and headers. */
-  | { status: number; body: string; contentType?: string; headers?: Record<string, string> }
+  /** Answer this status, body (which need not be JSON, nor text: a Buffer is sent as is) and headers. */
+  | { status: number; body: string | Buffer; contentType?: string; headers?: Record<string, string> }
   /** Accept the request and never answer. */
   | 'hang'
   /** Close the connection without an answer. */
@@ -73,6 +75,14 @@ export interface FhirServerOptions {
   bodyLimitBytes?: number;
   /** Keep every request in `requests` (default true; a long-running demo turns it off). */
   recordRequests?: boolean;
+  /**
+   * Search parameters this server does not support, by resource type (like a real server that implements only some
+   * of R4's). With `Prefer: handling=strict` a search using one answers 400; without, the parameter is ignored, as
+   * lenient servers do (and the search then matches more than was asked).
+   */
+  unsupportedSearchParams?: Readonly<Record<string, readonly string[]>>;
+  /** Honour `Prefer: handling=strict` (default true); false: a lenient server that ignores what it does not support. */
+  strictHandling?: boolean;
 }
 
 export interface RunningFhirServer {
@@ -215,6 +225,7 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
       method,
       path: relative ?? fullPath,
       ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
+      ...(typeof req.headers.prefer === 'string' ? { prefer: req.headers.prefer } : {}),
       at: Date.now(),
     };
     if (options.recordRequests !== false) requests.push(record);
@@ -259,6 +270,15 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
         send(res, 400, badRequest(`the request body is not JSON: ${(err as Error).message}`));
         return;
       }
+    }
+    if (routeMethod === 'GET') {
+      const strict = options.strictHandling !== false && /\bhandling\s*=\s*strict\b/i.test(String(req.headers.prefer ?? ''));
+      const checked = withoutUnsupported(relative, options.unsupportedSearchParams ?? {});
+      if (checked.unsupported.length > 0 && strict) {
+        send(res, 400, badRequest(`unknown search parameter ${checked.unsupported.join(', ')}`));
+        return;
+      }
+      relative = checked.url;
     }
     const url = routeMethod === 'GET' ? pageSize(relative, defaultCount, maxCount) : relative;
     const [outcome, resource] = await router.handleRequest(fhirRequest(routeMethod, url, parsed, req.headers), repo);
@@ -325,6 +345,20 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
 function splitOnce(s: string, sep: string): [string, string] {
   const i = s.indexOf(sep);
   return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** A type-level search without the parameters the server does not support, and which ones those were. */
+function withoutUnsupported(
+  url: string,
+  unsupported: Readonly<Record<string, readonly string[]>>,
+): { url: string; unsupported: string[] } {
+  const [path, query] = splitOnce(url, '?');
+  const names = unsupported[path] ?? [];
+  if (names.length === 0 || query === '') return { url, unsupported: [] };
+  const params = new URLSearchParams(query);
+  const found = [...new Set([...params.keys()].filter((k) => names.includes(k.split(':')[0] ?? k)))];
+  for (const name of found) params.delete(name);
+  return { url: params.size > 0 ? `${path}?${params.toString()}` : path, unsupported: found };
 }
 
 /** Type-level searches get `_count` = defaultCount when they have none, and at most maxCount. */

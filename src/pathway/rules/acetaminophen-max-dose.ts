@@ -85,6 +85,7 @@ export const acetaminophenMaxDose: Rule = {
   topic: 'acetaminophen-max-dose',
   hooks: 'order',
   valueSets: ['medication-acetaminophen', 'chronic-liver-disease'],
+  needs: ['Condition', 'MedicationRequest', 'Medication'],
   about: {
     fires:
       'an acetaminophen-containing order is being placed and the daily maximums of it, the other acetaminophen drafts of this call and the current acetaminophen orders add up to more than 4 g (2 g with chronic liver disease or cirrhosis). Daily maximum from doseAndRate (mg, g, or tablets/capsules/mL times the product strength) and timing (frequency/period, timeOfDay/when, timing code), capped by maxDosePerPeriod.',

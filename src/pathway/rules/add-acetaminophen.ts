@@ -6,6 +6,7 @@ export const addAcetaminophen: Rule = {
   topic: 'add-acetaminophen',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy', 'medication-nsaid', 'medication-acetaminophen', 'chronic-liver-disease'],
+  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication'],
   about: {
     fires: 'persistent hip pain, a current NSAID, and no current acetaminophen (combination products count).',
     suggestion:

@@ -5,6 +5,7 @@ export const addDuloxetine: Rule = {
   topic: 'add-duloxetine',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy', 'medication-nsaid', 'medication-acetaminophen', 'medication-duloxetine', 'medication-maoi', 'egfr', 'chronic-liver-disease'],
+  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication'],
   about: {
     fires: 'persistent hip pain, a current NSAID and current acetaminophen, and no current duloxetine.',
     notWhen:

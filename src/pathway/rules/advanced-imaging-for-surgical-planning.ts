@@ -5,6 +5,16 @@ export const advancedImagingForSurgicalPlanning: Rule = {
   topic: 'advanced-imaging-for-surgical-planning',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy', 'hip-mri', 'hip-mr-arthrogram', 'hip-ct-arthrogram'],
+  needs: [
+    'Condition',
+    'Observation',
+    'MedicationRequest',
+    'Medication',
+    'Procedure',
+    'ServiceRequest',
+    'DiagnosticReport',
+    'ImagingStudy',
+  ],
   about: {
     fires: 'FAI, labral tear or dysplasia, and failed conservative care.',
     notWhen: 'advanced imaging (MRI, MR or CT arthrogram of the hip) is on record.',

@@ -6,6 +6,7 @@ export const avoidArthroscopyInOa: Rule = {
   topic: 'avoid-arthroscopy-in-oa',
   hooks: 'order',
   valueSets: ['hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-arthroscopy', 'orthopedic-referral'],
+  needs: ['Condition', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   about: {
     fires: 'a hip arthroscopy order for a patient with (active) hip OA.',
     notWhen: 'FAI or labral tear without OA (the rule needs OA); the patient is excluded.',

@@ -7,6 +7,7 @@ export const avoidHyaluronicAcid: Rule = {
   topic: 'avoid-hyaluronic-acid',
   hooks: 'order',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hyaluronic-acid-injection', 'medication-hyaluronic-acid', 'hip-joint-injection'],
+  needs: ['Condition', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   about: {
     fires: 'an intra-articular hyaluronic acid order (drug or procedure) for a patient with a hip condition.',
     notWhen:

@@ -9,6 +9,7 @@ export const avoidOpioids: Rule = {
   topic: 'avoid-opioids',
   hooks: 'order',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'medication-opioid', 'opioid-use-disorder', 'medication-opioid-use-disorder-treatment', 'medication-nsaid', 'medication-acetaminophen', 'medication-duloxetine'],
+  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication'],
   about: {
     fires:
       'an opioid (tramadol, codeine and combination products included) is being started for a patient with a hip condition and no current opioid.',

@@ -6,6 +6,7 @@ export const exerciseProgramReview: Rule = {
   topic: 'exercise-program-review',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy'],
+  needs: ['Observation', 'Procedure', 'ServiceRequest'],
   about: {
     fires:
       'exercise therapy started >= 6 weeks ago and the patient is not improving (no PROM trend reaching the minimal important change).',

@@ -5,6 +5,7 @@ export const exerciseTherapyFirst: Rule = {
   topic: 'exercise-therapy-first',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy'],
+  needs: ['Condition', 'Procedure', 'ServiceRequest'],
   about: {
     fires: 'a hip condition and no exercise therapy since the episode started.',
     notWhen: 'an overuse injury is younger than 6 weeks (overuse-early-care covers it).',

@@ -6,6 +6,7 @@ export const intraArticularCorticosteroid: Rule = {
   topic: 'intra-articular-corticosteroid',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy', 'medication-nsaid', 'medication-acetaminophen', 'hip-joint-injection'],
+  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   about: {
     fires: 'hip OA, persistent hip pain while on a current NSAID or acetaminophen started >= 6 weeks ago.',
     notWhen: 'a hip joint injection was done or ordered in the last 3 months.',

@@ -7,6 +7,7 @@ export const mriBeforeRadiographs: Rule = {
   topic: 'mri-before-radiographs',
   hooks: 'order',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-radiograph', 'hip-mri', 'hip-mr-arthrogram', 'hip-ct-arthrogram'],
+  needs: ['Condition', 'Procedure', 'ServiceRequest', 'DiagnosticReport', 'ImagingStudy'],
   about: {
     fires:
       'an MRI, MR arthrogram or CT arthrogram of the hip/pelvis is being ordered and no radiograph is on record (12 months, done or ordered; the other draft orders of this call count).',

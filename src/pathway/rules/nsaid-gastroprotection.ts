@@ -5,6 +5,7 @@ export const nsaidGastroprotection: Rule = {
   topic: 'nsaid-gastroprotection',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'medication-nsaid', 'medication-ppi', 'peptic-ulcer', 'gi-bleeding', 'medication-anticoagulant-antiplatelet', 'medication-systemic-corticosteroid'],
+  needs: ['Condition', 'MedicationRequest', 'Medication'],
   about: {
     fires:
       'a hip condition, a current NSAID, a GI risk factor (age >= 65; peptic ulcer or GI bleeding ever; current anticoagulant/antiplatelet incl. aspirin; current systemic corticosteroid), and no current PPI.',

@@ -5,6 +5,7 @@ export const orthopedicReferral: Rule = {
   topic: 'orthopedic-referral',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy', 'orthopedic-referral', 'medication-nsaid', 'medication-acetaminophen', 'medication-duloxetine'],
+  needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   about: {
     fires:
       'hip OA and failed conservative care (persistent pain with exercise therapy and/or a hip analgesic started >= 3 months ago).',

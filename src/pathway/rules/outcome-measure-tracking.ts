@@ -5,6 +5,7 @@ export const outcomeMeasureTracking: Rule = {
   topic: 'outcome-measure-tracking',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy'],
+  needs: ['Observation', 'Procedure', 'ServiceRequest'],
   about: {
     fires: 'exercise therapy exists and no PROM (HOOS, HOOS JR, iHOT, HAGOS, 0-10 pain) in the last 6 weeks.',
   },

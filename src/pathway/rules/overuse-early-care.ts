@@ -5,6 +5,7 @@ export const overuseEarlyCare: Rule = {
   topic: 'overuse-early-care',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy', 'medication-nsaid', 'peptic-ulcer', 'gi-bleeding', 'medication-anticoagulant-antiplatelet', 'medication-systemic-corticosteroid'],
+  needs: ['Condition', 'Procedure', 'ServiceRequest'],
   about: {
     fires: 'an overuse injury (hip strain, gluteal/hip tendinopathy, trochanteric bursitis/GTPS) with onset < 6 weeks ago.',
     suggestion: 'a physical therapy referral, only when no exercise therapy exists.',
