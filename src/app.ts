@@ -1,17 +1,21 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { cdsRoutes, type CdsRoutesDeps } from './cds/routes.js';
+import express, { type Request } from 'express';
+import { cdsRoutes, hookCall, notJson, unknownService, type CdsRoutesDeps } from './cds/routes.js';
 import { siteRoutes, type SiteRoutesDeps } from './site/routes.js';
 import type { ServiceConfig } from './config/service-config.js';
-import { cors } from './http/cors.js';
-import { errorHandler, sendError } from './http/errors.js';
+import { cors, CorsPolicy } from './http/cors.js';
+import { errorHandler } from './http/errors.js';
+import { HOOK_PATH, hookHandler, type HookHandlerDeps } from './http/hook-handler.js';
 import { HttpError } from './http/operation-outcome.js';
-import { addressKey, RateLimiter } from './http/rate-limit.js';
+import { addressRateLimit, limitAddress, RateLimiter } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
+import { requestTimeout } from './http/timeout.js';
 import type { Logger } from './log.js';
 
 export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit' | 'publicBaseUrl'> {
   config: ServiceConfig;
   log: Logger;
+  /** The function form of `authenticate`, for the hook handler (src/security/authentication.ts). */
+  authenticateRequest: HookHandlerDeps['authenticate'];
   /** The pathway site and the knowledge as FHIR (no patient data, no JWT). */
   site?: Omit<SiteRoutesDeps, 'publicBaseUrl'>;
 }
@@ -20,6 +24,8 @@ export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit' | 'publicBaseUr
  * The HTTP pipeline, in the order a request meets it:
  * request id + access log -> CORS -> per-address rate limit -> time-out -> routes (authenticate -> validate ->
  * gather -> index -> rules -> cards) -> 404 -> errors as OperationOutcome.
+ * The hook calls (POST /cds-services/{id}) run the same pieces in one handler (src/http/hook-handler.ts),
+ * registered first, so that they do not walk the chain.
  */
 export function createApp(deps: AppDeps): express.Express {
   const { config, log } = deps;
@@ -29,55 +35,34 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', config.trustProxy);
   app.set('json spaces', 0);
 
+  const corsPolicy = new CorsPolicy(config.corsOrigins);
+  const perAddress = limitAddress(new RateLimiter(config.limits.perAddressPerMinute));
+  const publicBaseUrl = config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {};
+
+  app.post(
+    HOOK_PATH,
+    hookHandler({
+      log,
+      cors: corsPolicy,
+      limitAddress: perAddress,
+      timeoutMs: config.limits.requestTimeoutMs,
+      authenticate: deps.authenticateRequest,
+      unknownService: (id) => unknownService(deps.registry, id),
+      notJson,
+      bodyLimit: config.bodyLimit,
+      call: hookCall({ ...deps, ...publicBaseUrl }),
+    }),
+  );
+
   app.use(requestContext(log));
-  app.use(cors(config.corsOrigins));
-
-  const perAddress = new RateLimiter(config.limits.perAddressPerMinute);
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const wait = perAddress.take(addressKey(req.ip ?? 'unknown'));
-    if (wait > 0) {
-      req.log.warn({ limit: 'address' }, 'rate limited');
-      sendError(
-        res,
-        new HttpError(
-          429,
-          { code: 'throttled', diagnostics: 'too many requests from this address; retry later' },
-          { 'Retry-After': String(wait) },
-        ),
-      );
-      return;
-    }
-    next();
-  });
-
-  // The request time-out: answer 503, and abort the request's signal so that its FHIR queries stop. The signal
-  // is also aborted when the client goes away before the answer.
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const controller = new AbortController();
-    req.abortSignal = controller.signal;
-    const timer = setTimeout(() => {
-      req.log.warn({ timeoutMs: config.limits.requestTimeoutMs }, 'request timed out');
-      controller.abort();
-      sendError(
-        res,
-        new HttpError(503, {
-          code: 'timeout',
-          diagnostics: `the service could not answer within ${config.limits.requestTimeoutMs} ms`,
-        }),
-      );
-    }, config.limits.requestTimeoutMs);
-    res.on('close', () => {
-      clearTimeout(timer);
-      if (!res.writableFinished) controller.abort();
-    });
-    next();
-  });
+  app.use(cors(corsPolicy));
+  app.use(addressRateLimit(perAddress));
+  app.use(requestTimeout(config.limits.requestTimeoutMs));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  const publicBaseUrl = config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {};
   if (deps.site !== undefined) app.use(siteRoutes({ ...deps.site, ...publicBaseUrl }));
   app.use(cdsRoutes({ ...deps, bodyLimit: config.bodyLimit, ...publicBaseUrl }));
 

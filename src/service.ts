@@ -107,6 +107,7 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     hooks,
     feedback,
     authenticate: auth.middleware as (req: Request, res: Response, next: NextFunction) => void,
+    authenticateRequest: auth.authenticate,
     checkFhirServer: (fhirServer, caller) => policy.check(fhirServer, caller),
     site: { site, knowledge: buildKnowledge(terminology, templates) },
     now: overrides.now ?? (() => new Date()),

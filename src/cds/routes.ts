@@ -1,11 +1,12 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { baseUrlOf } from '../http/base-url.js';
-import { sendJson, jsonBody } from '../http/json-body.js';
+import { jsonBody } from '../http/json-body.js';
 import { HttpError } from '../http/operation-outcome.js';
 import type { Caller } from '../security/types.js';
 import type { FeedbackService } from './feedback-service.js';
 import type { HookService } from './hook-service.js';
 import type { ServiceRegistry } from './registry.js';
+import type { CdsResponse } from './types.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -29,35 +30,56 @@ export interface CdsRoutesDeps {
 
 const JSON_TYPE = /^application\/([a-z.+-]+\+)?json$/i;
 
-/** 415 unless the body is declared as JSON (application/json, application/fhir+json). */
-function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-  if (!JSON_TYPE.test(type)) {
-    next(
-      new HttpError(415, {
-        code: 'not-supported',
-        diagnostics: `Content-Type must be application/json, got "${type.slice(0, 60) || 'none'}"`,
-      }),
-    );
-    return;
-  }
-  next();
+/** The 415 of a body not declared as JSON (application/json, application/fhir+json); undefined when it is. */
+export function notJson(req: Request): HttpError | undefined {
+  const header = req.headers['content-type'] ?? '';
+  const semicolon = header.indexOf(';');
+  const type = (semicolon >= 0 ? header.slice(0, semicolon) : header).trim();
+  if (JSON_TYPE.test(type)) return undefined;
+  return new HttpError(415, {
+    code: 'not-supported',
+    diagnostics: `Content-Type must be application/json, got "${type.slice(0, 60) || 'none'}"`,
+  });
 }
 
-/** 404 for an unknown service, before anything else is said about the request (415, 405). */
+/** The 404 of an unknown service, said before anything else about the request (415, 405); undefined when known. */
+export function unknownService(registry: ServiceRegistry, id: string): HttpError | undefined {
+  if (registry.get(id) !== undefined) return undefined;
+  return new HttpError(404, {
+    code: 'not-found',
+    diagnostics: `no CDS service "${id.slice(0, 64)}" here; GET /cds-services lists them`,
+  });
+}
+
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  next(notJson(req));
+}
+
 function requireService(registry: ServiceRegistry) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const id = String(req.params['id'] ?? '');
-    if (registry.get(id) === undefined) {
-      next(
-        new HttpError(404, {
-          code: 'not-found',
-          diagnostics: `no CDS service "${id.slice(0, 64)}" here; GET /cds-services lists them`,
-        }),
-      );
-      return;
-    }
-    next();
+    next(unknownService(registry, String(req.params['id'] ?? '')));
+  };
+}
+
+export type HookCallDeps = Pick<CdsRoutesDeps, 'hooks' | 'checkFhirServer' | 'now' | 'publicBaseUrl'>;
+
+/**
+ * What POST /cds-services/{id} answers once the request is authenticated (`req.caller`) and its body read: the
+ * hook call with the request's logger, access-line fields, abort signal, clock and base URL. The hook handler
+ * (src/http/hook-handler.ts) runs it; the HTTP around it (request id, CORS, limits, time-out) is the handler's.
+ */
+export function hookCall(deps: HookCallDeps): (req: Request, body: unknown) => Promise<CdsResponse> {
+  return (req, body) => {
+    const caller = req.caller;
+    const fields = req.logFields;
+    return deps.hooks.call(String(req.params['id']), body, {
+      log: req.log,
+      annotate: (added) => Object.assign(fields, added),
+      ...(req.abortSignal !== undefined ? { signal: req.abortSignal } : {}),
+      now: deps.now(),
+      baseUrl: baseUrlOf(req, deps.publicBaseUrl),
+      checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
+    });
   };
 }
 
@@ -91,18 +113,8 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
   });
   router.all('/cds-services', methodNotAllowed('GET'));
 
-  router.post('/cds-services/:id', deps.authenticate, known, requireJson, json, async (req, res) => {
-    const caller = req.caller;
-    const response = await deps.hooks.call(req.params['id'] as string, req.body as unknown, {
-      log: req.log,
-      annotate: (fields) => Object.assign(req.logFields, fields),
-      ...(req.abortSignal !== undefined ? { signal: req.abortSignal } : {}),
-      now: deps.now(),
-      baseUrl: baseUrlOf(req, deps.publicBaseUrl),
-      checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
-    });
-    if (!res.headersSent) sendJson(res, 200, response); // the request time-out (503) may have answered already
-  });
+  // POST /cds-services/:id is answered by the hook handler (src/http/hook-handler.ts, registered in src/app.ts
+  // before this router), which runs hookCall; every other method here is a 405.
   router.all('/cds-services/:id', known, methodNotAllowed('POST'));
 
   router.post('/cds-services/:id/feedback', deps.authenticate, known, requireJson, json, async (req, res) => {

@@ -9,22 +9,27 @@ export function sendError(res: Response, error: HttpError): void {
 }
 
 /**
- * The last middleware: every error becomes an OperationOutcome with the right status. Unexpected errors answer
- * 500 without detail; their stack goes to the log only.
+ * Any error as an answer: an HttpError with its status and OperationOutcome; anything else answers 500 without
+ * detail, its stack in the log only.
  */
+export function answerError(err: unknown, res: Response, log: () => Logger): void {
+  if (err instanceof HttpError) {
+    sendError(res, err);
+    return;
+  }
+  log().error({ err }, 'unexpected error');
+  sendError(
+    res,
+    new HttpError(500, {
+      code: 'exception',
+      diagnostics: 'internal error; the request id in X-Request-Id finds it in the service log',
+    }),
+  );
+}
+
+/** The last middleware: every error becomes an OperationOutcome with the right status (answerError). */
 export function errorHandler(logFor: (req: Request) => Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    if (err instanceof HttpError) {
-      sendError(res, err);
-      return;
-    }
-    logFor(req).error({ err }, 'unexpected error');
-    sendError(
-      res,
-      new HttpError(500, {
-        code: 'exception',
-        diagnostics: 'internal error; the request id in X-Request-Id finds it in the service log',
-      }),
-    );
+    answerError(err, res, () => logFor(req));
   };
 }

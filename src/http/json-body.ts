@@ -1,64 +1,82 @@
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from './operation-outcome.js';
 
+/** Called once with the parsed body (undefined for an empty one), or with the 400, 413 or 415 to answer. */
+export type JsonBodyDone = (error: HttpError | undefined, body?: unknown) => void;
+
 /**
  * Reads a JSON request body: UTF-8 only, no content encoding, at most `limit` bytes (checked against
  * Content-Length before reading, and while reading), parsed once with JSON.parse. A lean replacement for
  * express.json on the hook path (same answers: 413, 400, 415), without per-request charset and type machinery.
+ * Used by the middleware below and by the hook handler (src/http/hook-handler.ts).
  */
-export function jsonBody(limit: number) {
+export function readJsonBody(req: Request, limit: number, done: JsonBodyDone): void {
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding !== 'identity') {
+    done(
+      new HttpError(415, { code: 'not-supported', diagnostics: `Content-Encoding ${encoding.slice(0, 30)} is not supported` }),
+    );
+    return;
+  }
+  const charset = /charset=([^;\s]+)/i
+    .exec(req.headers['content-type'] ?? '')?.[1]
+    ?.toLowerCase()
+    .replace(/"/g, '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    done(new HttpError(415, { code: 'not-supported', diagnostics: 'request body must be UTF-8 JSON' }));
+    return;
+  }
   const tooLarge = (): HttpError =>
     new HttpError(413, { code: 'too-long', diagnostics: `request body is larger than the limit of ${limit} bytes` });
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    done(tooLarge());
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let failed = false;
+  const fail = (err: HttpError): void => {
+    if (failed) return;
+    failed = true;
+    req.off('data', onData);
+    req.resume();
+    done(err);
+  };
+  const onData = (chunk: Buffer): void => {
+    size += chunk.length;
+    if (size > limit) fail(tooLarge());
+    else chunks.push(chunk);
+  };
+  const cutShort = (): void => fail(new HttpError(400, { code: 'incomplete', diagnostics: 'request body was cut short' }));
+  req.on('data', onData);
+  req.once('aborted', cutShort);
+  req.once('error', cutShort);
+  req.once('end', () => {
+    if (failed) return;
+    failed = true;
+    const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+    let body: unknown;
+    try {
+      body = text.trim() === '' ? undefined : (JSON.parse(text) as unknown);
+    } catch {
+      done(new HttpError(400, { code: 'structure', diagnostics: 'request body is not valid JSON' }));
+      return;
+    }
+    done(undefined, body);
+  });
+}
+
+/** The middleware form of readJsonBody: the body in `req.body`. */
+export function jsonBody(limit: number) {
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const encoding = req.headers['content-encoding'];
-    if (encoding !== undefined && encoding !== 'identity') {
-      next(
-        new HttpError(415, { code: 'not-supported', diagnostics: `Content-Encoding ${encoding.slice(0, 30)} is not supported` }),
-      );
-      return;
-    }
-    const charset = /charset=([^;\s]+)/i
-      .exec(req.headers['content-type'] ?? '')?.[1]
-      ?.toLowerCase()
-      .replace(/"/g, '');
-    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      next(new HttpError(415, { code: 'not-supported', diagnostics: 'request body must be UTF-8 JSON' }));
-      return;
-    }
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
-      next(tooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    const fail = (err: HttpError): void => {
-      if (failed) return;
-      failed = true;
-      req.off('data', onData);
-      req.resume();
-      next(err);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) fail(tooLarge());
-      else chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('aborted', () => fail(new HttpError(400, { code: 'incomplete', diagnostics: 'request body was cut short' })));
-    req.once('error', () => fail(new HttpError(400, { code: 'incomplete', diagnostics: 'request body was cut short' })));
-    req.once('end', () => {
-      if (failed) return;
-      const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-      try {
-        req.body = text.trim() === '' ? undefined : (JSON.parse(text) as unknown);
-      } catch {
-        failed = true;
-        next(new HttpError(400, { code: 'structure', diagnostics: 'request body is not valid JSON' }));
+    readJsonBody(req, limit, (error, body) => {
+      if (error !== undefined) {
+        next(error);
         return;
       }
+      req.body = body;
       next();
     });
   };

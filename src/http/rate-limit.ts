@@ -1,5 +1,57 @@
+import type { NextFunction, Request, Response } from 'express';
 import { isIP } from 'node:net';
 import { ipv6Groups } from '../security/fhir-server-policy.js';
+import { sendError } from './errors.js';
+import { HttpError } from './operation-outcome.js';
+
+/** A value, or a promise of it (a limiter may keep its counters in a store). */
+export type Awaitable<T> = T | Promise<T>;
+
+/** What the service needs of a rate limiter: the seconds to wait before `key` may ask again, 0 to go ahead. */
+export interface RateLimit {
+  take(key: string): Awaitable<number>;
+}
+
+/** The 429 of a rate limit, with the Retry-After it asks for. */
+export function throttled(who: 'address' | 'client', wait: number): HttpError {
+  return new HttpError(
+    429,
+    {
+      code: 'throttled',
+      diagnostics: `too many requests ${who === 'address' ? 'from this address' : 'for this client'}; retry later`,
+    },
+    { 'Retry-After': String(wait) },
+  );
+}
+
+/**
+ * The per-address limit (RATE_LIMIT_PER_ADDRESS) of one request: undefined when it may go ahead, else the 429 to
+ * answer (logged). Used by the middleware below and by the hook handler (src/http/hook-handler.ts).
+ */
+export function limitAddress(limit: RateLimit): (req: Request) => Awaitable<HttpError | undefined> {
+  const refused = (req: Request, wait: number): HttpError | undefined => {
+    if (wait <= 0) return undefined;
+    req.log.warn({ limit: 'address' }, 'rate limited');
+    return throttled('address', wait);
+  };
+  return (req) => {
+    const wait = limit.take(addressKey(req.ip ?? 'unknown'));
+    return typeof wait === 'number' ? refused(req, wait) : wait.then((w) => refused(req, w));
+  };
+}
+
+/** The middleware form of limitAddress (given its check). */
+export function addressRateLimit(check: (req: Request) => Awaitable<HttpError | undefined>) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const answer = (error: HttpError | undefined): void => {
+      if (error !== undefined) sendError(res, error);
+      else next();
+    };
+    const refused = check(req);
+    if (refused instanceof Promise) refused.then(answer, next);
+    else answer(refused);
+  };
+}
 
 /**
  * The rate-limit key of a client address: an IPv4 address as is (also when written IPv4-mapped,
@@ -25,7 +77,7 @@ export function addressKey(ip: string): string {
  * minute boundary and get twice the allowance, and the answer does not depend on the wall clock's minute.
  * Memory stays bounded: keys whose window has ended are swept out.
  */
-export class RateLimiter {
+export class RateLimiter implements RateLimit {
   private readonly windows = new Map<string, { start: number; count: number }>();
   private lastSweep = 0;
 

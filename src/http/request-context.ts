@@ -13,34 +13,40 @@ declare module 'express-serve-static-core' {
     startedAt: number;
     /** Fields the handlers add to the request's one access line (hookInstance, topics, ...). */
     logFields: Record<string, unknown>;
-    /** Aborted when the request times out or the client goes away (src/app.ts). */
+    /** Aborted when the request times out or the client goes away (src/http/timeout.ts). */
     abortSignal?: AbortSignal;
   }
 }
 
 /**
- * Gives each request an id (echoed in X-Request-Id) and writes one access line when the answer is sent: request
+ * Gives a request its id (echoed in X-Request-Id) and writes one access line when the answer is sent: request
  * id, method, path without query, status, time, and what the handlers added (for a hook call: hookInstance,
  * service, data sources, topics). Never headers or bodies. One line per request keeps logging off the
- * request's critical path (pino writes asynchronously).
+ * request's critical path (pino writes asynchronously). Used by the middleware below and by the hook handler
+ * (src/http/hook-handler.ts).
  */
+export function startRequest(req: Request, res: Response, log: Logger): void {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
+  req.id = id;
+  req.startedAt = performance.now();
+  req.logFields = {};
+  let child: Logger | undefined;
+  Object.defineProperty(req, 'log', { get: () => (child ??= log.child({ reqId: id })), configurable: true });
+  res.setHeader('X-Request-Id', id);
+  res.on('finish', () => {
+    const ms = Math.round((performance.now() - req.startedAt) * 10) / 10;
+    const path = req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path;
+    const line = { reqId: id, method: req.method, path, status: res.statusCode, ms, ...req.logFields };
+    if (res.statusCode >= 500) log.error(line, 'request');
+    else log.info(line, 'request');
+  });
+}
+
+/** The middleware form of startRequest, first in the chain of every route but the hook calls. */
 export function requestContext(log: Logger) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
-    req.id = id;
-    req.startedAt = performance.now();
-    req.logFields = {};
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', { get: () => (child ??= log.child({ reqId: id })), configurable: true });
-    res.setHeader('X-Request-Id', id);
-    res.on('finish', () => {
-      const ms = Math.round((performance.now() - req.startedAt) * 10) / 10;
-      const path = req.path.length > 200 ? `${req.path.slice(0, 200)}...` : req.path;
-      const line = { reqId: id, method: req.method, path, status: res.statusCode, ms, ...req.logFields };
-      if (res.statusCode >= 500) log.error(line, 'request');
-      else log.info(line, 'request');
-    });
+    startRequest(req, res, log);
     next();
   };
 }

@@ -1,15 +1,21 @@
 import type { NextFunction, Request, Response } from 'express';
 import { baseUrlOf } from '../http/base-url.js';
 import type { ServiceConfig } from '../config/service-config.js';
-import { HttpError } from '../http/operation-outcome.js';
-import { RateLimiter } from '../http/rate-limit.js';
+import { RateLimiter, throttled } from '../http/rate-limit.js';
 import type { Logger } from '../log.js';
 import { JwksCache, type JwksFetch } from './jwks.js';
 import { AuthError, JwtAuthenticator } from './jwt-authenticator.js';
 import { readTrustedIssuers, sandboxPreset, type TrustedIssuer } from './trusted-issuers.js';
-import type { Authenticator } from './types.js';
+import type { Authenticator, Caller } from './types.js';
 
 export interface Authentication {
+  /**
+   * Authenticates a request: sets `req.caller`, counts a valid JWT against its issuer's rate limit; undefined when
+   * that was decided at once (authentication off, no token), else a promise that rejects with the 401 or 429 to
+   * answer (failures are logged without the token). The hook handler (src/http/hook-handler.ts) calls it.
+   */
+  authenticate: (req: Request) => Promise<void> | undefined;
+  /** The middleware form of `authenticate`, for the other endpoints. */
   middleware: (req: Request, res: Response, next: NextFunction) => void;
   serversForIssuer: (issuer: string) => readonly string[];
   issuers: readonly TrustedIssuer[];
@@ -93,40 +99,39 @@ export async function buildAuthentication(
   const perIssuer = new RateLimiter(config.limits.perIssuerPerMinute);
   const servers = new Map(issuers.map((i) => [i.iss, i.fhirServers]));
 
-  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+  const refused = (err: unknown, req: Request): never => {
+    if (err instanceof AuthError)
+      req.log.warn(
+        { authFailure: err.reason, ...(err.issuer !== undefined ? { iss: err.issuer } : {}) },
+        'authentication failed',
+      );
+    throw err;
+  };
+  const accepted = async (caller: Caller, req: Request): Promise<void> => {
+    req.caller = caller;
+    const wait = caller.issuer !== undefined ? await perIssuer.take(caller.issuer) : 0;
+    if (wait > 0) {
+      req.log.warn({ limit: 'issuer', iss: caller.issuer }, 'rate limited');
+      throw throttled('client', wait);
+    }
+  };
+  const authenticate = (req: Request): Promise<void> | undefined => {
     const authorization = req.headers.authorization;
     if (!required && (authorization === undefined || authenticator === undefined)) {
       req.caller = { authenticated: false };
-      next();
-      return;
+      return undefined;
     }
-    (authenticator as Authenticator)
-      .authenticate(authorization, audienceOf(req, config.publicBaseUrl))
-      .then((caller) => {
-        req.caller = caller;
-        const wait = caller.issuer !== undefined ? perIssuer.take(caller.issuer) : 0;
-        if (wait > 0) {
-          req.log.warn({ limit: 'issuer', iss: caller.issuer }, 'rate limited');
-          next(
-            new HttpError(
-              429,
-              { code: 'throttled', diagnostics: 'too many requests for this client; retry later' },
-              { 'Retry-After': String(wait) },
-            ),
-          );
-          return;
-        }
-        next();
-      })
-      .catch((err: unknown) => {
-        if (err instanceof AuthError)
-          req.log.warn(
-            { authFailure: err.reason, ...(err.issuer !== undefined ? { iss: err.issuer } : {}) },
-            'authentication failed',
-          );
-        next(err);
-      });
+    return (authenticator as Authenticator).authenticate(authorization, audienceOf(req, config.publicBaseUrl)).then(
+      (caller) => accepted(caller, req),
+      (err: unknown) => refused(err, req),
+    );
   };
 
-  return { middleware, serversForIssuer: (iss) => servers.get(iss) ?? [], issuers, required, jwks };
+  const middleware = (req: Request, _res: Response, next: NextFunction): void => {
+    const pending = authenticate(req);
+    if (pending === undefined) next();
+    else pending.then(() => next(), next);
+  };
+
+  return { authenticate, middleware, serversForIssuer: (iss) => servers.get(iss) ?? [], issuers, required, jwks };
 }

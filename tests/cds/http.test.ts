@@ -69,6 +69,25 @@ describe('HTTP', () => {
     expect(wrong.headers['allow']).toBe('POST');
   });
 
+  test('the hook route is matched as the CDS router matches it: case-sensitive, one trailing slash allowed', async () => {
+    const body = JSON.stringify(validPatientView(service.registry));
+    const slash = await cds(service.app).post('/cds-services/hip-pain-patient-view/', body);
+    expect(slash.status).toBe(200);
+    const upper = await cds(service.app).post('/CDS-SERVICES/hip-pain-patient-view', body);
+    expect(upper.status).toBe(404);
+    expect(first(upper.body)).toMatchObject({
+      diagnostics: 'nothing at POST /CDS-SERVICES/hip-pain-patient-view; the CDS services are at GET /cds-services',
+    });
+    const deeper = await cds(service.app).post('/cds-services/hip-pain-patient-view/extra', body);
+    expect(deeper.status).toBe(404);
+    const unknown = await cds(service.app).post('/cds-services/no-such-service', body);
+    expect(unknown.status).toBe(404);
+    expect(first(unknown.body)).toMatchObject({
+      diagnostics: 'no CDS service "no-such-service" here; GET /cds-services lists them',
+    });
+    expect(unknown.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   test('every answer carries a request id; a sane X-Request-Id is echoed', async () => {
     const res = await cds(service.app).get('/healthz', { 'x-request-id': 'ehr-req-42' });
     expect(res.headers['x-request-id']).toBe('ehr-req-42');

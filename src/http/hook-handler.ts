@@ -1,0 +1,114 @@
+import type { Request, Response } from 'express';
+import type { CdsResponse } from '../cds/types.js';
+import type { Logger } from '../log.js';
+import type { CorsPolicy } from './cors.js';
+import { answerError, sendError } from './errors.js';
+import { readJsonBody, sendJson } from './json-body.js';
+import type { HttpError } from './operation-outcome.js';
+import type { Awaitable } from './rate-limit.js';
+import { startRequest } from './request-context.js';
+import { armTimeout } from './timeout.js';
+
+/**
+ * POST /cds-services/{id} matched as Express routes it (case-sensitive, one trailing slash allowed: the `:id`
+ * route of the CDS router), with the id as `req.params.id`.
+ */
+export const HOOK_PATH = /^\/cds-services\/(?<id>[^/]+)\/?$/;
+
+/** The pieces of the HTTP pipeline the hook handler runs, each the same function the middleware chain uses. */
+export interface HookHandlerDeps {
+  /** The service's logger: request id, X-Request-Id and the access line (startRequest). */
+  log: Logger;
+  /** CORS headers on every answer (a POST is never a preflight). */
+  cors: Pick<CorsPolicy, 'headers'>;
+  /** The per-address rate limit: the 429 to answer, or undefined (limitAddress). */
+  limitAddress: (req: Request) => Awaitable<HttpError | undefined>;
+  /** REQUEST_TIMEOUT_MS: answers 503 and aborts `req.abortSignal` (armTimeout). */
+  timeoutMs: number;
+  /** Sets `req.caller`; a promise that rejects with the 401 or 429 to answer, or undefined when decided at once. */
+  authenticate: (req: Request) => Promise<void> | undefined;
+  /** The 404 of an unknown service id. */
+  unknownService: (id: string) => HttpError | undefined;
+  /** The 415 of a body that is not declared as JSON. */
+  notJson: (req: Request) => HttpError | undefined;
+  /** BODY_LIMIT (413 above it). */
+  bodyLimit: number;
+  /** The hook call itself (src/cds/routes.ts hookCall). */
+  call: (req: Request, body: unknown) => Promise<CdsResponse>;
+}
+
+/**
+ * The hook calls' one handler. It does what the middleware chain does for every other route, in the same order
+ * and with the same answers: request id and access line -> CORS headers -> per-address rate limit (429) ->
+ * time-out (503) -> authentication (401, 429 per issuer) -> unknown service (404) -> JSON only (415) -> the
+ * body (413, 400) -> the hook call -> the answer, serialised once; any error as an OperationOutcome. What it
+ * saves is the chain itself: the router's walk through the layers of every other route, one closure and
+ * `next()` per piece, and the promises between them (docs/performance.md).
+ *
+ * A piece added to the chain in src/app.ts for every route must be added here too, to reach the hook calls.
+ */
+export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response) => void {
+  const { log } = deps;
+  const fail = (req: Request, res: Response, err: unknown): void => answerError(err, res, () => req.log);
+
+  const answer = (req: Request, res: Response, body: unknown): void => {
+    req.body = body;
+    deps.call(req, body).then(
+      (response) => {
+        if (!res.headersSent) sendJson(res, 200, response); // the time-out (503) may have answered already
+      },
+      (err: unknown) => fail(req, res, err),
+    );
+  };
+
+  const authenticated = (req: Request, res: Response): void => {
+    const refused = deps.unknownService(String(req.params['id'])) ?? deps.notJson(req);
+    if (refused !== undefined) {
+      sendError(res, refused);
+      return;
+    }
+    readJsonBody(req, deps.bodyLimit, (error, body) => {
+      if (error !== undefined) sendError(res, error);
+      else answer(req, res, body);
+    });
+  };
+
+  const allowed = (req: Request, res: Response, refused: HttpError | undefined): void => {
+    if (refused !== undefined) {
+      sendError(res, refused);
+      return;
+    }
+    armTimeout(req, res, deps.timeoutMs);
+    let pending: Promise<void> | undefined;
+    try {
+      pending = deps.authenticate(req);
+    } catch (err) {
+      fail(req, res, err);
+      return;
+    }
+    if (pending === undefined) authenticated(req, res);
+    else
+      pending.then(
+        () => authenticated(req, res),
+        (err: unknown) => fail(req, res, err),
+      );
+  };
+
+  return (req, res) => {
+    startRequest(req, res, log);
+    deps.cors.headers(req, res);
+    let limited: Awaitable<HttpError | undefined>;
+    try {
+      limited = deps.limitAddress(req);
+    } catch (err) {
+      fail(req, res, err);
+      return;
+    }
+    if (limited instanceof Promise)
+      limited.then(
+        (refused) => allowed(req, res, refused),
+        (err: unknown) => fail(req, res, err),
+      );
+    else allowed(req, res, limited);
+  };
+}
