@@ -155,6 +155,13 @@ ${configLeaves(pathwayConfig).map(([k, v]) => html`<tr><td><code>${k}</code></td
 ${rule.about.suggestion !== undefined ? html`<dt>Suggestion</dt><dd>${rule.about.suggestion}</dd>` : ''}
 </dl>
 </section>
+<section aria-labelledby="data">
+<h2 id="data">The data it needs</h2>
+<p>The card is decided from these FHIR resource types of the patient's record. When one of them cannot be read
+(a search the EHR's FHIR server does not answer, a prefetch page that cannot be followed), the card is not
+made rather than made on incomplete data.</p>
+<ul>${rule.needs.map((t) => html`<li><code>${t}</code></li>`)}</ul>
+</section>
 <section aria-labelledby="thresholds">
 <h2 id="thresholds">Windows and thresholds</h2>
 ${
