@@ -1,0 +1,23 @@
+import { type Json, parseDate, str } from './read.js';
+import type { PatientInfo } from './types.js';
+
+/** The Patient: id, birth date and age at "now", deceased. */
+export function indexPatient(r: Record<string, Json>, now: Date): PatientInfo {
+  const birthDate = parseDate(r['birthDate']);
+  const deceased = r['deceasedBoolean'] === true || str(r['deceasedDateTime']) !== undefined;
+  const info: PatientInfo = { deceased };
+  const id = str(r['id']);
+  if (id !== undefined) info.id = id;
+  if (birthDate !== undefined) {
+    info.birthDate = birthDate;
+    info.age = ageAt(birthDate, now);
+  }
+  return info;
+}
+
+export function ageAt(birthDate: Date, now: Date): number {
+  let age = now.getUTCFullYear() - birthDate.getUTCFullYear();
+  const m = now.getUTCMonth() - birthDate.getUTCMonth();
+  if (m < 0 || (m === 0 && now.getUTCDate() < birthDate.getUTCDate())) age--;
+  return age;
+}
