@@ -3,7 +3,7 @@ import { isoDay } from './time.js';
 import type { ConditionEntry, EventEntry, MedicationEntry } from '../record/types.js';
 
 /**
- * The facts of PATHWAY §2 for one patient, as lines a clinician or tester can read (the evaluate tool prints
+ * The facts of docs/clinical-spec.md §2 for one patient, as lines a clinician or tester can read (the evaluate tool prints
  * them). Plain text; used on the reviewer's own console, never in logs.
  */
 export type FactLine = [label: string, value: string];
@@ -32,6 +32,12 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
+function activeText(f: PatientFacts): string {
+  const r = f.activeEpisodeReason;
+  if (r === undefined) return f.hipConditions.length > 0 ? 'no (dormant)' : 'no';
+  return r.kind === 'recent-condition' ? `yes: ${cond(r.entry)}` : `yes: hip care (${r.care}, ${isoDay(r.date)})`;
+}
+
 export function describeFacts(f: PatientFacts): FactLine[] {
   return [
     ['now', isoDay(f.now)],
@@ -39,6 +45,7 @@ export function describeFacts(f: PatientFacts): FactLine[] {
     ['excluded patient', f.excluded ?? 'no'],
     ['hip conditions', list(f.hipConditions, cond)],
     ['episode start', f.episodeStart !== undefined ? `${isoDay(f.episodeStart)} (${f.episodeWeeks ?? '?'} weeks)` : 'none'],
+    ['active episode', activeText(f)],
     ['overuse injuries < 6 weeks', list(f.earlyOveruseInjuries, cond)],
     [
       'structural diagnosis',
@@ -52,6 +59,11 @@ export function describeFacts(f: PatientFacts): FactLine[] {
     ],
     ['outcome measures', list(f.proms, prom)],
     ['improving', yes(f.improving)],
+    [
+      'latest 0-10 pain score (recent)',
+      f.latestPainScore !== undefined ? `${round(f.latestPainScore.value)}/10 (${isoDay(f.latestPainScore.date)})` : 'none',
+    ],
+    ['pain not mild', yes(f.painNotMild)],
     ['persistent hip pain', yes(f.persistentHipPain)],
     ['current NSAID', list(f.current.nsaid, med)],
     ['current acetaminophen', list(f.current.acetaminophen, med)],
@@ -60,9 +72,7 @@ export function describeFacts(f: PatientFacts): FactLine[] {
     ['current PPI', list(f.current.ppi, med)],
     [
       'failed conservative care',
-      f.failedConservativeCare
-        ? `yes${f.therapyStart !== undefined ? `, therapy since ${isoDay(f.therapyStart)}` : ''}${f.longstandingAnalgesic !== undefined ? `, ${med(f.longstandingAnalgesic)}` : ''}`
-        : 'no',
+      f.failedConservativeCare && f.therapyStart !== undefined ? `yes, therapy since ${isoDay(f.therapyStart)}` : 'no',
     ],
     ['radiograph on record (12 months)', list(f.radiographs, event)],
     [
