@@ -6,7 +6,6 @@ import { HookService } from './cds/hook-service.js';
 import { IssuedCards } from './cds/issued-cards.js';
 import { loadServiceRegistry, type ServiceRegistry } from './cds/registry.js';
 import { CdsValidator } from './cds/validate.js';
-import { CardRenderer } from './cards/render.js';
 import { loadCardTemplates } from './cards/templates.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { FileFeedbackStore, type FeedbackStore, MemoryFeedbackStore } from './feedback/store.js';
@@ -14,7 +13,7 @@ import { FhirKitFetcher } from './fhir/fhir-client.js';
 import { DataGatherer, type FhirFetcher } from './fhir/gather.js';
 import { createLogger, type Logger } from './log.js';
 import { loadPathwayConfig, type PathwayConfig } from './pathway/config.js';
-import { RecordIndexer } from './record/index-record.js';
+import { Pathway } from './pathway/run.js';
 import { FhirServerPolicy } from './security/fhir-server-policy.js';
 import { buildAuthentication } from './security/authentication.js';
 import type { JwksFetch } from './security/jwks.js';
@@ -69,9 +68,7 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     registry,
     validator,
     gatherer: new DataGatherer(fetcher, { timeoutMs: config.fhir.gatherTimeoutMs }),
-    indexer: new RecordIndexer(terminology),
-    pathwayConfig,
-    renderer: new CardRenderer(templates, pathwayConfig),
+    pathway: new Pathway(terminology, templates, pathwayConfig),
     issuedCards,
   });
   const feedback = new FeedbackService(registry, validator, feedbackStore, issuedCards);

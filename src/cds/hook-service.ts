@@ -1,10 +1,7 @@
-import type { CardRenderer } from '../cards/render.js';
 import type { DataGatherer, FhirServerCheck } from '../fhir/gather.js';
 import { notFound } from '../http/operation-outcome.js';
 import type { Logger } from '../log.js';
-import type { PathwayConfig } from '../pathway/config.js';
-import { evaluatePathway } from '../pathway/evaluate.js';
-import type { RecordIndexer } from '../record/index-record.js';
+import type { Pathway } from '../pathway/run.js';
 import type { GatheredEntry } from '../record/index-record.js';
 import { objects, str } from '../record/read.js';
 import type { IssuedCards } from './issued-cards.js';
@@ -16,9 +13,8 @@ export interface HookServiceDeps {
   registry: ServiceRegistry;
   validator: CdsValidator;
   gatherer: DataGatherer;
-  indexer: RecordIndexer;
-  pathwayConfig: PathwayConfig;
-  renderer: CardRenderer;
+  /** index -> facts -> rules -> cards (src/pathway/run.ts), the same pipeline the tools run. */
+  pathway: Pathway;
   issuedCards: IssuedCards;
 }
 
@@ -40,7 +36,7 @@ export class HookService {
   constructor(private readonly deps: HookServiceDeps) {}
 
   async call(serviceId: string, body: unknown, ctx: CallContext): Promise<CdsResponse> {
-    const { registry, validator, gatherer, indexer, pathwayConfig, renderer, issuedCards } = this.deps;
+    const { registry, validator, gatherer, pathway, issuedCards } = this.deps;
     const service = registry.get(serviceId);
     if (service === undefined) throw notFound(`no CDS service "${serviceId.slice(0, 64)}" here; GET /cds-services lists them`);
     const request = validator.hookRequest(body, service.hook);
@@ -65,7 +61,7 @@ export class HookService {
         ? [{ resource: resource as GatheredEntry['resource'], ...(fullUrl !== undefined ? { fullUrl } : {}) }]
         : [];
     });
-    const record = indexer.index({
+    const result = pathway.run(request.hook, {
       now: ctx.now,
       context: {
         patientId: context.patientId,
@@ -76,10 +72,8 @@ export class HookService {
       draftOrders,
       ...(request.hook === 'order-select' ? { selections: (context as OrderSelectContext).selections } : {}),
     });
-
-    const result = evaluatePathway(record, request.hook, pathwayConfig);
+    const { record, cards } = result;
     for (const note of result.notes) log().info({ note }, 'pathway could not decide');
-    const cards = result.findings.map((f) => renderer.render(f, result.facts, record));
     for (let i = 0; i < cards.length; i++) {
       const finding = result.findings[i];
       const card = cards[i];

@@ -4,7 +4,12 @@ import type { PatientInfo } from './types.js';
 /** The Patient: id, birth date and age at "now", deceased. */
 export function indexPatient(r: Record<string, Json>, now: Date): PatientInfo {
   const birthDate = parseDate(r['birthDate']);
-  const deceased = r['deceasedBoolean'] === true || str(r['deceasedDateTime']) !== undefined;
+  // A death recorded after "now" (a chart reviewed as of an earlier date) is not yet a death; an unreadable
+  // deceasedDateTime still counts as deceased.
+  const deathDate = str(r['deceasedDateTime']) !== undefined ? parseDate(r['deceasedDateTime']) : undefined;
+  const deceased =
+    r['deceasedBoolean'] === true ||
+    (str(r['deceasedDateTime']) !== undefined && (deathDate === undefined || deathDate.getTime() <= now.getTime()));
   const info: PatientInfo = { deceased };
   const id = str(r['id']);
   if (id !== undefined) info.id = id;
