@@ -69,7 +69,9 @@ export interface Opening {
  */
 export function episodeTrajectories(pathway: Pathway, months = 24, dir = SYNTHEA_DIR): Opening[] {
   const out: Opening[] = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.json'))
+    .sort()) {
     const file = readPatientFile(join(dir, f), new Date(), 'patient-view');
     const context = { patientId: file.patientId, userId: 'Practitioner/alert-burden' };
     const last = asOf('last-encounter', file.entries);
@@ -82,7 +84,8 @@ export function episodeTrajectories(pathway: Pathway, months = 24, dir = SYNTHEA
     for (const e of file.entries) {
       if (e.resource.resourceType !== 'Encounter') continue;
       const d = resourceDate(e.resource);
-      if (d !== undefined && d.getTime() >= start.getTime() && d.getTime() <= end.getTime()) days.add(d.toISOString().slice(0, 10));
+      if (d !== undefined && d.getTime() >= start.getTime() && d.getTime() <= end.getTime())
+        days.add(d.toISOString().slice(0, 10));
     }
     for (const day of [...days].sort()) {
       const now = asOf(day, file.entries);
@@ -129,7 +132,10 @@ export function alertBurdenSection(charts: readonly ChartBurden[], openings: rea
     '',
     '| record | as of | chart | cards | topics |',
     '|---|---|---|---|---|',
-    ...charts.map((c) => `| ${c.name} | ${c.asOf.toISOString().slice(0, 10)} | ${status(c)} | ${c.topics.length} | ${c.topics.join(', ') || '-'} |`),
+    ...charts.map(
+      (c) =>
+        `| ${c.name} | ${c.asOf.toISOString().slice(0, 10)} | ${status(c)} | ${c.topics.length} | ${c.topics.join(', ') || '-'} |`,
+    ),
     '',
   ];
   const active = charts.filter((c) => c.hipCondition && c.activeEpisode && !c.excluded);
@@ -147,7 +153,7 @@ export function alertBurdenSection(charts: readonly ChartBurden[], openings: rea
   out.push(
     '### Through the episode',
     '',
-    'The same hip records opened the day after each of their encounters in the 24 months after the first hip condition\'s',
+    "The same hip records opened the day after each of their encounters in the 24 months after the first hip condition's",
     'onset (excluded moments left out): what a clinician would have seen while the episode was live.',
     '',
     '| record | openings | with an active episode | cards per active opening (mean, max) | topics (openings) |',

@@ -26,7 +26,15 @@ export const EVIDENCE_KEYS: { readonly [T in TopicCode]: readonly (keyof Evidenc
   'orthopedic-referral': [],
   'hip-preservation-referral': ['diagnoses'],
   'mri-before-radiographs': ['orders'],
-  'avoid-opioids': ['orders', 'nextStep', 'nextIsAcetaminophen', 'nextIsDuloxetine', 'nextIsOrderedAcetaminophen', 'nextIsOrderedDuloxetine', 'nextIsNone'],
+  'avoid-opioids': [
+    'orders',
+    'nextStep',
+    'nextIsAcetaminophen',
+    'nextIsDuloxetine',
+    'nextIsOrderedAcetaminophen',
+    'nextIsOrderedDuloxetine',
+    'nextIsNone',
+  ],
   'acetaminophen-max-dose': ['lines', 'totalMg', 'limitMg', 'totalG', 'limitG', 'unknown'],
   'avoid-hyaluronic-acid': ['orders'],
   'avoid-arthroscopy-in-oa': ['orders', 'osteoarthritis'],
@@ -89,8 +97,12 @@ export function checkPathway(terminology: Terminology, templates: CardTemplates,
 
   const empty = new RecordIndexer(terminology).index({ now: new Date(), context: { patientId: 'check' }, entries: [] });
   const base = baseView(computeFacts(empty, config), config, templates.shared);
-  const withTexts = (keys: readonly string[], arrays: readonly string[]): Set<string> => new Set([...keys, ...arrays.map((k) => `${k}Text`)]);
-  const baseKeys = withTexts(Object.keys(base), Object.keys(base).filter((k) => Array.isArray(base[k]) || base[k] === undefined));
+  const withTexts = (keys: readonly string[], arrays: readonly string[]): Set<string> =>
+    new Set([...keys, ...arrays.map((k) => `${k}Text`)]);
+  const baseKeys = withTexts(
+    Object.keys(base),
+    Object.keys(base).filter((k) => Array.isArray(base[k]) || base[k] === undefined),
+  );
 
   for (const rule of RULES) {
     const t = templates.byTopic.get(rule.topic);
@@ -98,7 +110,8 @@ export function checkPathway(terminology: Terminology, templates: CardTemplates,
       problems.push(`${rule.topic}: no card template`);
       continue;
     }
-    for (const id of rule.offers) if (t.suggestions?.[id] === undefined) problems.push(`${rule.topic}: card has no suggestion "${id}"`);
+    for (const id of rule.offers)
+      if (t.suggestions?.[id] === undefined) problems.push(`${rule.topic}: card has no suggestion "${id}"`);
     const evidence = EVIDENCE_KEYS[rule.topic];
     const known = new Set([...baseKeys, ...withTexts(evidence, evidence)]);
     for (const { where, text, inSuggestion } of templateTexts(t)) {

@@ -6,7 +6,10 @@ import { weeksBefore } from './time.js';
  * rule reads them. docs/pathway.md lists each rule's conditions by these names.
  */
 export const C = {
-  excluded: condition('an excluded patient (under 18, deceased, or an active hip fracture)', ({ facts }) => facts.excluded !== undefined),
+  excluded: condition(
+    'an excluded patient (under 18, deceased, or an active hip fracture)',
+    ({ facts }) => facts.excluded !== undefined,
+  ),
   hipCondition: condition('a hip condition', ({ facts }) => facts.hipConditions.length > 0),
   activeEpisode: condition('an active episode', ({ facts }) => facts.activeEpisode),
   persistentHipPain: condition('persistent hip pain', ({ facts }) => facts.persistentHipPain),
@@ -19,17 +22,24 @@ export const C = {
   ),
   advancedImagingOnRecord: condition('advanced imaging on record', ({ facts }) => facts.advancedImagingOnRecord),
   hipOsteoarthritis: condition('hip OA', ({ facts }) => facts.hipOsteoarthritis.length > 0),
-  surgicalPlanningDiagnosis: condition('FAI, labral tear or dysplasia', ({ facts }) => facts.surgicalPlanningDiagnoses.length > 0),
+  surgicalPlanningDiagnosis: condition(
+    'FAI, labral tear or dysplasia',
+    ({ facts }) => facts.surgicalPlanningDiagnoses.length > 0,
+  ),
   hipPreservationDiagnosis: condition(
     'FAI, labral tear, dysplasia or gluteus medius tear',
     ({ facts }) => facts.hipPreservationDiagnoses.length > 0,
   ),
-  noExerciseTherapy: condition('no exercise therapy since the episode started', ({ facts }) => facts.exerciseTherapy.length === 0),
+  noExerciseTherapy: condition(
+    'no exercise therapy since the episode started',
+    ({ facts }) => facts.exerciseTherapy.length === 0,
+  ),
   exerciseTherapy: condition('exercise therapy exists', ({ facts }) => facts.exerciseTherapy.length > 0),
   therapyForReviewWeeks: condition(
     'exercise therapy started at least `programReviewWeeks` ago',
     ({ facts, config }) =>
-      facts.therapyStart !== undefined && facts.therapyStart.getTime() <= weeksBefore(facts.now, config.programReviewWeeks).getTime(),
+      facts.therapyStart !== undefined &&
+      facts.therapyStart.getTime() <= weeksBefore(facts.now, config.programReviewWeeks).getTime(),
   ),
   notImproving: condition('the patient is not improving', ({ facts }) => !facts.improving),
   noRecentProm: condition('no outcome measure in the last `promRecentWeeks`', ({ facts }) => !facts.promWithinRecentWindow),
@@ -38,13 +48,22 @@ export const C = {
     ({ facts }) => facts.earlyOveruseInjuries.length > 0,
   ),
   currentNsaid: condition('a current NSAID', ({ facts }) => facts.current.nsaid.length > 0),
-  currentAcetaminophen: condition('current acetaminophen (combination products count)', ({ facts }) => facts.current.acetaminophen.length > 0),
-  noCurrentAcetaminophen: condition('no current acetaminophen (combination products count)', ({ facts }) => facts.current.acetaminophen.length === 0),
+  currentAcetaminophen: condition(
+    'current acetaminophen (combination products count)',
+    ({ facts }) => facts.current.acetaminophen.length > 0,
+  ),
+  noCurrentAcetaminophen: condition(
+    'no current acetaminophen (combination products count)',
+    ({ facts }) => facts.current.acetaminophen.length === 0,
+  ),
   currentDuloxetine: condition('current duloxetine', ({ facts }) => facts.current.duloxetine.length > 0),
   duloxetineContraindicated: condition('duloxetine contraindicated', ({ facts }) => facts.duloxetineContraindications.length > 0),
   giRiskFactor: condition('a GI risk factor', ({ facts }) => facts.giRiskFactors.length > 0),
   currentPpi: condition('a current proton pump inhibitor', ({ facts }) => facts.current.ppi.length > 0),
-  recentHipInjection: condition('a hip joint injection in the last `injectionLookbackMonths`', ({ facts }) => facts.recentHipInjections.length > 0),
+  recentHipInjection: condition(
+    'a hip joint injection in the last `injectionLookbackMonths`',
+    ({ facts }) => facts.recentHipInjections.length > 0,
+  ),
   recentOrthopedicReferral: condition(
     'a referral to orthopaedics in the last `lookbackMonths`',
     ({ facts }) => facts.recentOrthopedicReferrals.length > 0,

@@ -79,7 +79,11 @@ const TIMING_CODES: Record<string, number> = {
 };
 
 /** mg of the ingredient in an amount of the product, or why not. */
-function toMg(q: DoseQuantity, ingredient: Ingredient, singleIngredient: boolean): { mg: number; text: string } | { reason: string } {
+function toMg(
+  q: DoseQuantity,
+  ingredient: Ingredient,
+  singleIngredient: boolean,
+): { mg: number; text: string } | { reason: string } {
   const mass = MASS_MG[q.unit];
   if (mass !== undefined) {
     if (!singleIngredient)

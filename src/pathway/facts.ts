@@ -38,7 +38,12 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
   const dx = diagnoses(record, hip, reports);
   const therapy = exerciseTherapy(record, hip.length > 0, start, config);
   const therapyFrom = therapyStart(therapy);
-  const proms = promTrends(record.observations.filter((o) => o.sets.has(VS.prom)), therapyFrom ?? start, now, config);
+  const proms = promTrends(
+    record.observations.filter((o) => o.sets.has(VS.prom)),
+    therapyFrom ?? start,
+    now,
+    config,
+  );
   const latest = latestProm(proms);
   const pain = latestPainScore(record, config);
   const base = {
@@ -76,7 +81,11 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
     promWithinRecentWindow: latest !== undefined && latest.date.getTime() >= weeksBefore(now, config.promRecentWeeks).getTime(),
     persistentHipPain: persistent,
     currentHipAnalgesics: currentHipAnalgesics(record),
-    failedConservativeCare: failedConservativeCare({ persistentHipPain: persistent, ...(therapyFrom !== undefined ? { therapyStart: therapyFrom } : {}) }, now, config),
+    failedConservativeCare: failedConservativeCare(
+      { persistentHipPain: persistent, ...(therapyFrom !== undefined ? { therapyStart: therapyFrom } : {}) },
+      now,
+      config,
+    ),
     radiographs,
     radiographOnRecord: radiographs.length > 0,
     advancedImaging: advanced,
@@ -108,5 +117,7 @@ export function computeFacts(record: PatientRecord, config: PathwayConfig): Pati
 
 /** Only the defined values (the facts type has optional properties, never `undefined` ones). */
 function optional<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }

@@ -31,17 +31,11 @@ function saysHip(terminology: Terminology, texts: readonly string[], reasons: Re
 }
 
 /** A Procedure, ServiceRequest, DiagnosticReport or ImagingStudy: codes, value sets, status, date, conclusions. */
-export function indexEvent(
-  terminology: Terminology,
-  r: R,
-  ref: string,
-  draft: boolean,
-  now: Date,
-  reasons: Reasons,
-): EventEntry {
+export function indexEvent(terminology: Terminology, r: R, ref: string, draft: boolean, now: Date, reasons: Reasons): EventEntry {
   const type = r['resourceType'] as EventResource['resourceType'];
   const codeElement = type === 'ImagingStudy' ? r['procedureCode'] : r['code'];
-  const codeElements: Json[] = type === 'ImagingStudy' ? [codeElement, ...objects(r['series']).map((s) => s['modality'])] : [codeElement];
+  const codeElements: Json[] =
+    type === 'ImagingStudy' ? [codeElement, ...objects(r['series']).map((s) => s['modality'])] : [codeElement];
   const keys = keysOf(codeElements.flatMap((c) => codingsOf(c)));
   const sites = [r['bodySite'], ...objects(r['series']).map((s) => s['bodySite'])];
   const siteKeys = keysOf(sites.flatMap((s) => codingsOf(s)));

@@ -68,10 +68,12 @@ export class RecordIndexer {
     for (const { r, ref, draft } of dedupe(all)) {
       const type = r['resourceType'] as string;
       if (type === 'MedicationRequest') medicationRequests.push({ r, draft, ref });
-      else if (EVENT_TYPES.has(type) && (!draft || type === 'ServiceRequest' || type === 'Procedure')) events.push({ r, draft, ref });
+      else if (EVENT_TYPES.has(type) && (!draft || type === 'ServiceRequest' || type === 'Procedure'))
+        events.push({ r, draft, ref });
       else if (draft) continue;
       else if (type === 'Patient') {
-        if (str(r['id']) === undefined || r['id'] === input.context.patientId || patient.id === undefined) patient = indexPatient(r, now);
+        if (str(r['id']) === undefined || r['id'] === input.context.patientId || patient.id === undefined)
+          patient = indexPatient(r, now);
       } else if (type === 'Condition') {
         const c = indexCondition(t, r, ref);
         conditions.push(c);
@@ -91,7 +93,9 @@ export class RecordIndexer {
       return { codeSets: t.membership(codeKeys), hasReasonCode: codeKeys.length > 0, conditions: resolved };
     };
 
-    const medications = medicationRequests.map(({ r, draft, ref }) => indexMedication(t, r, ref, draft, now, resolver, reasonsOf(r)));
+    const medications = medicationRequests.map(({ r, draft, ref }) =>
+      indexMedication(t, r, ref, draft, now, resolver, reasonsOf(r)),
+    );
     const indexedEvents = events.map(({ r, draft, ref }) => indexEvent(t, r, ref, draft, now, reasonsOf(r)));
     const drafts: OrderEntry[] = [...medications.filter((m) => m.draft), ...indexedEvents.filter((e) => e.draft)];
     const selected = input.selections === undefined ? undefined : new Set(input.selections);

@@ -12,11 +12,7 @@ export const LATERALITY_SETS = {
  * The side a condition (or order) names: its codes and body-site codes in the laterality value sets, else the
  * words of its body site ("left hip"); both when both sides are named; 'unknown' when nothing says.
  */
-export function lateralityOf(
-  terminology: Terminology,
-  keys: readonly string[],
-  siteTexts: readonly string[],
-): Laterality {
+export function lateralityOf(terminology: Terminology, keys: readonly string[], siteTexts: readonly string[]): Laterality {
   const sets = terminology.membership(keys);
   const fromCodes = combine(sets.has(LATERALITY_SETS.left), sets.has(LATERALITY_SETS.right), sets.has(LATERALITY_SETS.both));
   if (fromCodes !== 'unknown') return fromCodes;

@@ -118,7 +118,10 @@ function byText(terminology: Terminology, texts: readonly string[]): Match {
 function match(terminology: Terminology, n: Named): Match {
   const fromResource = fromMedication(terminology, n.medication);
   const product = byProduct(terminology, n.keys);
-  const coded = product ?? ingredientMatch(byIngredient(terminology, n.keys), 'ingredient') ?? ingredientMatch(fromResource, 'medication-resource');
+  const coded =
+    product ??
+    ingredientMatch(byIngredient(terminology, n.keys), 'ingredient') ??
+    ingredientMatch(fromResource, 'medication-resource');
   if (coded === undefined) return withoutLocalForms(terminology, byText(terminology, n.texts), n.texts);
   // The Medication resource may still tell the strength the code did not.
   for (const ing of coded.ingredients) ing.strength ??= fromResource.find((f) => f.key === ing.key)?.strength;

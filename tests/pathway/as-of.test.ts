@@ -3,11 +3,16 @@ import { asOf, chartAt, dayAfterLastEncounter } from '../../tools/as-of.js';
 
 /** npm run evaluate -- <file> --as-of last-encounter | <date>: the chart as it was then. */
 const entries = (...resources: object[]) => resources.map((r) => ({ resource: r as FhirResource }));
-const encounter = (start: string, end?: string) => ({ resourceType: 'Encounter', period: { start, ...(end !== undefined ? { end } : {}) } });
+const encounter = (start: string, end?: string) => ({
+  resourceType: 'Encounter',
+  period: { start, ...(end !== undefined ? { end } : {}) },
+});
 
 describe('as of', () => {
   test('last-encounter is the day after the latest encounter (its end, else its start)', () => {
-    const e = entries(encounter('2020-01-01T10:00:00Z'), encounter('2020-03-01T10:00:00Z', '2020-03-02T09:00:00Z'), { resourceType: 'Patient' });
+    const e = entries(encounter('2020-01-01T10:00:00Z'), encounter('2020-03-01T10:00:00Z', '2020-03-02T09:00:00Z'), {
+      resourceType: 'Patient',
+    });
     expect(dayAfterLastEncounter(e)?.toISOString()).toBe('2020-03-03T12:00:00.000Z');
     expect(asOf('last-encounter', e).toISOString()).toBe('2020-03-03T12:00:00.000Z');
     expect(() => asOf('last-encounter', entries({ resourceType: 'Patient' }))).toThrow(/no Encounter/);
@@ -25,6 +30,10 @@ describe('as of', () => {
       { resourceType: 'Observation', effectiveDateTime: '2020-06-01' },
       { resourceType: 'Patient' },
     );
-    expect(chartAt(e, new Date('2021-01-01T00:00:00Z')).map((x) => x.resource.resourceType)).toEqual(['Condition', 'Observation', 'Patient']);
+    expect(chartAt(e, new Date('2021-01-01T00:00:00Z')).map((x) => x.resource.resourceType)).toEqual([
+      'Condition',
+      'Observation',
+      'Patient',
+    ]);
   });
 });

@@ -24,15 +24,22 @@ describe('the pathway check', () => {
   });
 
   test('a value-set id without a file is found', () => {
-    const fewer = new Terminology([...terminology.valueSets.values()].filter((v) => v.id !== 'medication-ssri'), [...terminology.products.values()]);
-    expect(checkPathway(fewer, templates, pathwayConfig)).toEqual(['value set "medication-ssri" has no file valuesets/medication-ssri.json']);
+    const fewer = new Terminology(
+      [...terminology.valueSets.values()].filter((v) => v.id !== 'medication-ssri'),
+      [...terminology.products.values()],
+    );
+    expect(checkPathway(fewer, templates, pathwayConfig)).toEqual([
+      'value set "medication-ssri" has no file valuesets/medication-ssri.json',
+    ]);
   });
 
   test('a suggestion a rule offers but its card lacks is found, and the service refuses to start', () => {
     const broken = withTemplate('nsaid-gastroprotection', (t) => {
       delete (t['suggestions'] as Record<string, unknown>)['order-pantoprazole'];
     });
-    expect(checkPathway(terminology, broken, pathwayConfig)).toEqual(['nsaid-gastroprotection: card has no suggestion "order-pantoprazole"']);
+    expect(checkPathway(terminology, broken, pathwayConfig)).toEqual([
+      'nsaid-gastroprotection: card has no suggestion "order-pantoprazole"',
+    ]);
     expect(() => new Pathway(terminology, broken, pathwayConfig)).toThrow(/order-pantoprazole/);
   });
 

@@ -5,7 +5,12 @@ import { basename } from 'node:path';
 import type { CdsRequest } from '../../src/cds/types.js';
 import { projectPath, readJsonFile } from '../../src/data-files.js';
 import { buildPrefetch } from '../../tools/fixtures/prefetch.js';
-import { alertBurden, episodeTrajectories, meanCardsPerActiveHipPatient, meanCardsPerActiveOpening } from '../../tools/alert-burden.js';
+import {
+  alertBurden,
+  episodeTrajectories,
+  meanCardsPerActiveHipPatient,
+  meanCardsPerActiveOpening,
+} from '../../tools/alert-burden.js';
 import { loadCardTemplates } from '../../src/cards/templates.js';
 import { Pathway } from '../../src/pathway/run.js';
 import { pathwayConfig, terminology } from '../helpers/pathway.js';
@@ -129,7 +134,9 @@ describe('alert burden, each chart opened the day after its latest encounter (do
     expect(charts.filter((c) => !c.hipCondition && c.topics.length > 0)).toEqual([]);
     expect(charts.flatMap((c) => c.contradictions)).toEqual([]);
     // a dormant chart gets no pathway card but the medication-safety card
-    expect(charts.filter((c) => !c.activeEpisode).flatMap((c) => c.topics.filter((t) => t !== 'nsaid-gastroprotection'))).toEqual([]);
+    expect(charts.filter((c) => !c.activeEpisode).flatMap((c) => c.topics.filter((t) => t !== 'nsaid-gastroprotection'))).toEqual(
+      [],
+    );
   });
 
   test('through each episode (every encounter of its first 24 months): the same targets while the episode is live', () => {
@@ -137,7 +144,9 @@ describe('alert burden, each chart opened the day after its latest encounter (do
     expect(openings.filter((o) => o.activeEpisode).length).toBeGreaterThanOrEqual(10);
     expect(meanCardsPerActiveOpening(openings)).toBeLessThanOrEqual(2.5);
     expect(openings.flatMap((o) => o.contradictions)).toEqual([]);
-    expect(openings.filter((o) => !o.activeEpisode).flatMap((o) => o.topics.filter((t) => t !== 'nsaid-gastroprotection'))).toEqual([]);
+    expect(
+      openings.filter((o) => !o.activeEpisode).flatMap((o) => o.topics.filter((t) => t !== 'nsaid-gastroprotection')),
+    ).toEqual([]);
     // never a surgical referral or surgical-planning imaging without exercise therapy on these charts (none has any)
     expect(openings.flatMap((o) => o.topics).filter((t) => /referral|surgical-planning/.test(t))).toEqual([]);
   });

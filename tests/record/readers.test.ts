@@ -5,7 +5,13 @@ import { index, medication, RX } from '../helpers/pathway.js';
 const ICD = 'http://hl7.org/fhir/sid/icd-10-cm';
 const SCT = 'http://snomed.info/sct';
 const condition = (code: object, extra: object = {}): FhirResource =>
-  ({ resourceType: 'Condition', id: `c${Math.random().toString(36).slice(2, 8)}`, clinicalStatus: { coding: [{ code: 'active' }] }, code, ...extra }) as FhirResource;
+  ({
+    resourceType: 'Condition',
+    id: `c${Math.random().toString(36).slice(2, 8)}`,
+    clinicalStatus: { coding: [{ code: 'active' }] },
+    code,
+    ...extra,
+  }) as FhirResource;
 
 describe('laterality of a hip condition', () => {
   test('from a side-specific ICD-10-CM code: right, left, both; unspecified is unknown', () => {
@@ -16,13 +22,27 @@ describe('laterality of a hip condition', () => {
       condition({ coding: [{ system: ICD, code: 'M16.9' }] }),
     ]);
     expect(rec.conditions.map((c) => c.laterality)).toEqual(['right', 'left', 'both', 'unknown']);
-    expect(rec.conditions.map((c) => [...c.sets])).toEqual([['hip-osteoarthritis'], ['hip-pain'], ['hip-osteoarthritis'], ['hip-osteoarthritis']]);
+    expect(rec.conditions.map((c) => [...c.sets])).toEqual([
+      ['hip-osteoarthritis'],
+      ['hip-pain'],
+      ['hip-osteoarthritis'],
+      ['hip-osteoarthritis'],
+    ]);
   });
   test('from a SNOMED body site with laterality, or its words', () => {
     const oa = { coding: [{ system: SCT, code: '239872002' }] };
     const rec = index([
       condition(oa, { bodySite: [{ coding: [{ system: SCT, code: '287679003' }] }] }),
-      condition(oa, { bodySite: [{ coding: [{ system: SCT, code: '24136001' }, { system: SCT, code: '24028007' }] }] }),
+      condition(oa, {
+        bodySite: [
+          {
+            coding: [
+              { system: SCT, code: '24136001' },
+              { system: SCT, code: '24028007' },
+            ],
+          },
+        ],
+      }),
       condition(oa, { bodySite: [{ text: 'both hips, bilateral' }] }),
       condition(oa, { bodySite: [{ text: 'right and left hip' }] }),
     ]);
@@ -62,17 +82,31 @@ describe('dosage, indexed once', () => {
   });
   test('a negative or non-numeric dose is no dose', () => {
     const rec = index([
-      medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '198440' }] }, dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 'Infinity', unit: 'g' } }] }] }),
-      medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '198440' }] }, dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: -1, unit: 'g' } }] }] }),
+      medication({
+        medicationCodeableConcept: { coding: [{ system: RX, code: '198440' }] },
+        dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 'Infinity', unit: 'g' } }] }],
+      }),
+      medication({
+        medicationCodeableConcept: { coding: [{ system: RX, code: '198440' }] },
+        dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: -1, unit: 'g' } }] }],
+      }),
     ]);
     expect(rec.medications.map((m) => m.dosages[0]?.dose)).toEqual([undefined, undefined]);
   });
 });
 
 describe('route words are data (valuesets/route-*.json)', () => {
-  const routeOf = (extra: object) => index([medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '198440' }] }, ...extra })]).medications[0]?.route;
+  const routeOf = (extra: object) =>
+    index([medication({ medicationCodeableConcept: { coding: [{ system: RX, code: '198440' }] }, ...extra })]).medications[0]
+      ?.route;
   test('oral code or words; not-oral words; oral words win', () => {
-    expect(routeOf({ dosageInstruction: [{ route: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration', code: 'PO' }] } }] })).toBe('oral');
+    expect(
+      routeOf({
+        dosageInstruction: [
+          { route: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration', code: 'PO' }] } },
+        ],
+      }),
+    ).toBe('oral');
     expect(routeOf({ dosageInstruction: [{ route: { text: 'per rectum' } }] })).toBe('other');
     expect(routeOf({ dosageInstruction: [{ route: { text: 'by mouth or IV' } }] })).toBe('oral');
   });
@@ -91,7 +125,14 @@ describe('route words are data (valuesets/route-*.json)', () => {
 describe('a PROM outside its scale cannot be computed', () => {
   test('HOOS JR 101/100 and pain 11/10 are dropped and counted for the log, with no patient data', () => {
     const obs = (code: string, value: number): FhirResource =>
-      ({ resourceType: 'Observation', id: `o${code}${value}`, status: 'final', code: { coding: [{ system: 'http://loinc.org', code }] }, effectiveDateTime: '2026-01-01', valueQuantity: { value } }) as FhirResource;
+      ({
+        resourceType: 'Observation',
+        id: `o${code}${value}`,
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code }] },
+        effectiveDateTime: '2026-01-01',
+        valueQuantity: { value },
+      }) as FhirResource;
     const rec = index([obs('82323-7', 101), obs('72514-3', 11), obs('72514-3', 10)]);
     expect(rec.observations.map((o) => [o.value, o.outOfScale])).toEqual([
       [undefined, true],

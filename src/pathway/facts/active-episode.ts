@@ -24,13 +24,31 @@ function hipCare(record: PatientRecord, config: PathwayConfig): { care: Care; da
     if (recent !== undefined) found.push({ care, date: recent });
   };
   const proms = promObservations(record);
-  add('prom', proms.filter((o) => o.instrument.scale === '0-100').map((o) => o.date));
-  add('pain-score', proms.filter((o) => o.instrument.scale === '0-10' && o.value >= config.painNotMildScore).map((o) => o.date));
+  add(
+    'prom',
+    proms.filter((o) => o.instrument.scale === '0-100').map((o) => o.date),
+  );
+  add(
+    'pain-score',
+    proms.filter((o) => o.instrument.scale === '0-10' && o.value >= config.painNotMildScore).map((o) => o.date),
+  );
   const events = (test: (e: EventEntry) => boolean): (Date | undefined)[] => record.events.filter(test).map((e) => e.date);
-  add('exercise-therapy', events((e) => e.sets.has(VS.exerciseTherapy) && THERAPY_STATUSES.has(e.status)));
-  add('imaging', events((e) => (e.sets.has(VS.radiograph) || inAny(e.sets, ADVANCED_IMAGING_SETS)) && imagingOnRecord(e)));
-  add('injection', events((e) => e.sets.has(VS.hipJointInjection) && doneOrPending(e)));
-  add('referral', events((e) => e.sets.has(VS.orthopedicReferral) && doneOrPending(e)));
+  add(
+    'exercise-therapy',
+    events((e) => e.sets.has(VS.exerciseTherapy) && THERAPY_STATUSES.has(e.status)),
+  );
+  add(
+    'imaging',
+    events((e) => (e.sets.has(VS.radiograph) || inAny(e.sets, ADVANCED_IMAGING_SETS)) && imagingOnRecord(e)),
+  );
+  add(
+    'injection',
+    events((e) => e.sets.has(VS.hipJointInjection) && doneOrPending(e)),
+  );
+  add(
+    'referral',
+    events((e) => e.sets.has(VS.orthopedicReferral) && doneOrPending(e)),
+  );
   add(
     'analgesic',
     record.medications

@@ -1,4 +1,11 @@
-import { ADVANCED_IMAGING_SETS, HIP_PRESERVATION_SETS, inAny, STRUCTURAL_SETS, SURGICAL_PLANNING_SETS, VS } from '../value-set-ids.js';
+import {
+  ADVANCED_IMAGING_SETS,
+  HIP_PRESERVATION_SETS,
+  inAny,
+  STRUCTURAL_SETS,
+  SURGICAL_PLANNING_SETS,
+  VS,
+} from '../value-set-ids.js';
 import type { ConditionEntry, EventEntry, PatientRecord } from '../../record/types.js';
 import type { Diagnosis, ReportDiagnosis } from './types.js';
 
@@ -29,7 +36,13 @@ function reportDiagnoses(reports: readonly EventEntry[]): ReportDiagnosis[] {
     report.conclusionConcepts
       .filter((c) => inAny(c.sets, STRUCTURAL_SETS))
       .map((c) => {
-        const d: ReportDiagnosis = { ref: report.ref, keys: report.keys, sets: c.sets, display: `${c.display} on ${report.display}`, report };
+        const d: ReportDiagnosis = {
+          ref: report.ref,
+          keys: report.keys,
+          sets: c.sets,
+          display: `${c.display} on ${report.display}`,
+          report,
+        };
         if (report.date !== undefined) d.date = report.date;
         return d;
       }),
@@ -49,7 +62,9 @@ function diagnosesIn(
   const out: Diagnosis[] = [];
   for (const set of sets) {
     const named = record.conditions.some((c) => !c.enteredInError && c.sets.has(set));
-    const found: readonly Diagnosis[] = named ? hipConditions.filter((c) => c.sets.has(set)) : reports.filter((d) => d.sets.has(set));
+    const found: readonly Diagnosis[] = named
+      ? hipConditions.filter((c) => c.sets.has(set))
+      : reports.filter((d) => d.sets.has(set));
     for (const d of found) if (!out.includes(d)) out.push(d);
   }
   return out;

@@ -26,7 +26,8 @@ export function exerciseTherapy(
   config: PathwayConfig,
 ): EventEntry[] {
   if (!hasHipCondition) return [];
-  const since = start !== undefined ? daysBefore(start, config.therapyBeforeEpisodeDays) : monthsBefore(record.now, config.lookbackMonths);
+  const since =
+    start !== undefined ? daysBefore(start, config.therapyBeforeEpisodeDays) : monthsBefore(record.now, config.lookbackMonths);
   return record.events.filter(
     (e) => e.sets.has(VS.exerciseTherapy) && therapyCounts(e) && within(e.date, since) && notAfter(e.date, record.now),
   );

@@ -11,5 +11,9 @@ export function failedConservativeCare(
   config: PathwayConfig,
 ): boolean {
   const { therapyStart } = facts;
-  return facts.persistentHipPain && therapyStart !== undefined && therapyStart.getTime() <= monthsBefore(now, config.failedCareMonths).getTime();
+  return (
+    facts.persistentHipPain &&
+    therapyStart !== undefined &&
+    therapyStart.getTime() <= monthsBefore(now, config.failedCareMonths).getTime()
+  );
 }

@@ -70,7 +70,12 @@ export function promTrends(
   }
   const recentSince = weeksBefore(now, config.promRecentWeeks);
   const trends = [...byInstrument.values()].map((list) =>
-    trendOf([...list].sort((a, b) => a.date.getTime() - b.date.getTime()), anchor, recentSince, config),
+    trendOf(
+      [...list].sort((a, b) => a.date.getTime() - b.date.getTime()),
+      anchor,
+      recentSince,
+      config,
+    ),
   );
   return trends.sort((a, b) => a.instrument.localeCompare(b.instrument));
 }
@@ -84,7 +89,8 @@ export function improving(trends: readonly PromTrend[]): boolean {
 export function latestProm(trends: readonly PromTrend[]): (PromPoint & { instrument: string }) | undefined {
   let latest: (PromPoint & { instrument: string }) | undefined;
   for (const t of trends)
-    if (t.latest !== undefined && (latest === undefined || t.latest.date > latest.date)) latest = { ...t.latest, instrument: t.instrument };
+    if (t.latest !== undefined && (latest === undefined || t.latest.date > latest.date))
+      latest = { ...t.latest, instrument: t.instrument };
   return latest;
 }
 
@@ -94,7 +100,8 @@ export function latestPainScore(record: PatientRecord, config: PathwayConfig): (
   let latest: (PromPoint & { instrument: string }) | undefined;
   for (const o of promObservations(record)) {
     if (o.instrument.scale !== '0-10' || !within(o.date, since)) continue;
-    if (latest === undefined || o.date > latest.date) latest = { value: o.value, date: o.date, instrument: o.instrument.instrument };
+    if (latest === undefined || o.date > latest.date)
+      latest = { value: o.value, date: o.date, instrument: o.instrument.instrument };
   }
   return latest;
 }

@@ -51,7 +51,11 @@ export type Diagnosis = ConditionEntry | ReportDiagnosis;
 /** What makes an episode active (docs/clinical-spec.md §2 active episode), first found. */
 export type ActiveEpisodeReason =
   | { kind: 'recent-condition'; entry: ConditionEntry }
-  | { kind: 'hip-care'; care: 'prom' | 'pain-score' | 'exercise-therapy' | 'imaging' | 'injection' | 'referral' | 'analgesic'; date: Date };
+  | {
+      kind: 'hip-care';
+      care: 'prom' | 'pain-score' | 'exercise-therapy' | 'imaging' | 'injection' | 'referral' | 'analgesic';
+      date: Date;
+    };
 
 export interface CurrentMedications {
   nsaid: readonly MedicationEntry[];

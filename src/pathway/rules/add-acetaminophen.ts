@@ -10,10 +10,14 @@ export const addAcetaminophen: RuleOf<'add-acetaminophen'> = {
   unless: [],
   offers: ['order-acetaminophen'],
   suggests:
-    'scheduled acetaminophen, the first configured schedule within the patient\'s daily maximum (1000 mg every 8 hours; with chronic liver disease within 2 g/day).',
+    "scheduled acetaminophen, the first configured schedule within the patient's daily maximum (1000 mg every 8 hours; with chronic liver disease within 2 g/day).",
   evaluate({ facts, config }) {
     const regimen = regimenWithin(config.acetaminophen.regimens, facts.acetaminophenMaxDailyMg);
     if (regimen === undefined) return null;
-    return { topic: 'add-acetaminophen', evidence: { regimen }, suggestions: [{ id: 'order-acetaminophen', values: { regimen } }] };
+    return {
+      topic: 'add-acetaminophen',
+      evidence: { regimen },
+      suggestions: [{ id: 'order-acetaminophen', values: { regimen } }],
+    };
   },
 };

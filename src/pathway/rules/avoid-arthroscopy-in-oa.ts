@@ -16,7 +16,8 @@ export const avoidArthroscopyInOa: RuleOf<'avoid-arthroscopy-in-oa'> = {
   when: [C.hipOsteoarthritis, orderingArthroscopy],
   unless: [C.excluded],
   offers: ['replace-with-orthopedic-referral', 'remove-order'],
-  suggests: 'remove it; offer the orthopaedic referral when none was made in the last 12 months. (FAI or labral tear without OA: the rule needs OA.)',
+  suggests:
+    'remove it; offer the orthopaedic referral when none was made in the last 12 months. (FAI or labral tear without OA: the rule needs OA.)',
   evaluate(input) {
     const { facts } = input;
     const orders = arthroscopyOrders(input);

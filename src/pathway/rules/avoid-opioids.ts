@@ -50,11 +50,14 @@ export const avoidOpioids: RuleOf<'avoid-opioids'> = {
     const orders = opioidOrders(input);
     let step = nextStep(input);
     const regimen =
-      step === 'acetaminophen' ? regimenWithin(input.config.acetaminophen.regimens, input.facts.acetaminophenMaxDailyMg) : undefined;
+      step === 'acetaminophen'
+        ? regimenWithin(input.config.acetaminophen.regimens, input.facts.acetaminophenMaxDailyMg)
+        : undefined;
     if (step === 'acetaminophen' && regimen === undefined) step = 'none';
     let suggestion: SuggestionChoice = { id: 'remove-opioid', orders };
     if (step === 'duloxetine') suggestion = { id: 'replace-with-duloxetine', orders };
-    else if (step === 'acetaminophen' && regimen !== undefined) suggestion = { id: 'replace-with-acetaminophen', orders, values: { regimen } };
+    else if (step === 'acetaminophen' && regimen !== undefined)
+      suggestion = { id: 'replace-with-acetaminophen', orders, values: { regimen } };
     return {
       topic: 'avoid-opioids',
       evidence: {

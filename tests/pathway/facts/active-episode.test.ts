@@ -32,9 +32,16 @@ describe('active episode', () => {
     expect(active(OLD_OA(), physio(ago(7, 'm')))).toBeUndefined();
   });
   test('hip imaging, a hip joint injection, an orthopaedic referral count', () => {
-    expect(active(OLD_OA(), event('DiagnosticReport', 'http://loinc.org', '36663-3', ago(2, 'm')))).toMatchObject({ care: 'imaging' });
+    expect(active(OLD_OA(), event('DiagnosticReport', 'http://loinc.org', '36663-3', ago(2, 'm')))).toMatchObject({
+      care: 'imaging',
+    });
     expect(
-      active(OLD_OA(), event('Procedure', 'http://www.ama-assn.org/go/cpt', '20610', ago(2, 'm'), { bodySite: [{ coding: [{ system: SCT, code: '24136001' }] }] })),
+      active(
+        OLD_OA(),
+        event('Procedure', 'http://www.ama-assn.org/go/cpt', '20610', ago(2, 'm'), {
+          bodySite: [{ coding: [{ system: SCT, code: '24136001' }] }],
+        }),
+      ),
     ).toMatchObject({ care: 'injection' });
     expect(active(OLD_OA(), event('ServiceRequest', SCT, '308481009', ago(2, 'm')))).toMatchObject({ care: 'referral' });
   });
@@ -49,6 +56,8 @@ describe('active episode', () => {
   });
   test('the windows are configuration', () => {
     const r = record(OLD_OA(), physio(ago(7, 'm')));
-    expect(activeEpisode(r, hipConditions(r), { ...pathwayConfig, activeEpisodeCareMonths: 8 })).toMatchObject({ care: 'exercise-therapy' });
+    expect(activeEpisode(r, hipConditions(r), { ...pathwayConfig, activeEpisodeCareMonths: 8 })).toMatchObject({
+      care: 'exercise-therapy',
+    });
   });
 });

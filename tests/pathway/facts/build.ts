@@ -78,8 +78,16 @@ export function med(code: string, authoredOn: string, extra: object = {}): FhirR
 }
 export const naproxen = (authoredOn: string, extra: object = {}): FhirResource => med('198014', authoredOn, extra);
 
-export function event(resourceType: 'Procedure' | 'ServiceRequest' | 'DiagnosticReport', system: string, code: string, when: string, extra: object = {}): FhirResource {
-  const dateKey = { Procedure: 'performedDateTime', ServiceRequest: 'authoredOn', DiagnosticReport: 'effectiveDateTime' }[resourceType];
+export function event(
+  resourceType: 'Procedure' | 'ServiceRequest' | 'DiagnosticReport',
+  system: string,
+  code: string,
+  when: string,
+  extra: object = {},
+): FhirResource {
+  const dateKey = { Procedure: 'performedDateTime', ServiceRequest: 'authoredOn', DiagnosticReport: 'effectiveDateTime' }[
+    resourceType
+  ];
   return {
     resourceType,
     id: id('e'),

@@ -15,7 +15,9 @@ describe('duloxetine contraindicated', () => {
     expect(kinds(med('836395', ago(1, 'm')))).toEqual(['serotonergic']);
     expect(kinds(med('36437', ago(1, 'm')))).toEqual(['serotonergic']); // sertraline (ingredient)
     expect(kinds(med('39786', ago(1, 'm')))).toEqual(['serotonergic']); // venlafaxine
-    expect(kinds(med('x', ago(1, 'm'), { medicationCodeableConcept: { text: 'escitalopram 10 mg tablet' } }))).toEqual(['serotonergic']);
+    expect(kinds(med('x', ago(1, 'm'), { medicationCodeableConcept: { text: 'escitalopram 10 mg tablet' } }))).toEqual([
+      'serotonergic',
+    ]);
   });
   test('not duloxetine itself, another opioid, bupropion, or a stopped SSRI', () => {
     expect(kinds(med('596930', ago(1, 'm')))).toEqual([]);

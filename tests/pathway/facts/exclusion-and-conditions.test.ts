@@ -19,7 +19,11 @@ describe('excluded patient (docs/clinical-spec.md §2)', () => {
 
 describe('hip condition and episode start (docs/clinical-spec.md §2)', () => {
   test('active hip conditions only; the episode starts at the earliest onset', () => {
-    const r = record(hipPain(ago(2, 'm')), hipOa(ago(1, 'y')), hipOa(ago(3, 'y'), { clinicalStatus: { coding: [{ code: 'resolved' }] } }));
+    const r = record(
+      hipPain(ago(2, 'm')),
+      hipOa(ago(1, 'y')),
+      hipOa(ago(3, 'y'), { clinicalStatus: { coding: [{ code: 'resolved' }] } }),
+    );
     const hip = hipConditions(r);
     expect(hip).toHaveLength(2);
     expect(episodeStart(hip)?.toISOString()).toBe(ago(1, 'y'));
@@ -51,7 +55,12 @@ describe('GI risk factor (docs/clinical-spec.md §2)', () => {
       med('855332', ago(1, 'y')),
       med('198145', ago(1, 'm')),
     );
-    expect(giRiskFactors(r, 66, pathwayConfig).map((g) => g.kind)).toEqual(['age', 'peptic-ulcer', 'antithrombotic', 'systemic-corticosteroid']);
+    expect(giRiskFactors(r, 66, pathwayConfig).map((g) => g.kind)).toEqual([
+      'age',
+      'peptic-ulcer',
+      'antithrombotic',
+      'systemic-corticosteroid',
+    ]);
   });
 });
 

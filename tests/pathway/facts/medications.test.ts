@@ -4,7 +4,9 @@ import { ago, med, naproxen, record } from './build.js';
 /** docs/clinical-spec.md §1 current medications, §3 clopidogrel and antithrombotics for nsaid-gastroprotection. */
 describe('current medications', () => {
   test('active or on-hold count; stopped and drafts do not', () => {
-    const c = currentMedications(record(naproxen(ago(1, 'm')), naproxen(ago(1, 'm'), { status: 'on-hold' }), naproxen(ago(1, 'y'), { status: 'stopped' })));
+    const c = currentMedications(
+      record(naproxen(ago(1, 'm')), naproxen(ago(1, 'm'), { status: 'on-hold' }), naproxen(ago(1, 'y'), { status: 'stopped' })),
+    );
     expect(c.nsaid).toHaveLength(2);
   });
   test('clopidogrel by product or ingredient, and as an antithrombotic', () => {
@@ -14,7 +16,11 @@ describe('current medications', () => {
     expect(currentMedications(record(med('855332', ago(1, 'y')))).clopidogrel).toHaveLength(0); // warfarin
   });
   test('hip analgesics: NSAID, acetaminophen, duloxetine', () => {
-    expect(currentHipAnalgesics(record(naproxen(ago(1, 'm')), med('198440', ago(1, 'm')), med('596930', ago(1, 'm')), med('855332', ago(1, 'm'))))).toHaveLength(3);
+    expect(
+      currentHipAnalgesics(
+        record(naproxen(ago(1, 'm')), med('198440', ago(1, 'm')), med('596930', ago(1, 'm')), med('855332', ago(1, 'm'))),
+      ),
+    ).toHaveLength(3);
   });
   test('branded acetaminophen (Tylenol SBD) is acetaminophen with its strength', () => {
     const r = record(med('209459', ago(1, 'm')));
