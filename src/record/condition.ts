@@ -3,6 +3,7 @@ import type { Terminology } from '../terminology/valuesets.js';
 import { displayOf, keysOf } from './codes.js';
 import { LATERALITY_SETS, lateralityOf } from './laterality.js';
 import { codingsOf, conceptCode, firstDate, type Json, parseDate, periodStart, textsOf } from './read.js';
+import { referenceKey } from './references.js';
 import type { ConditionEntry } from './types.js';
 
 const CONDITION_ACTIVE = new Set(['active', 'recurrence', 'relapse']);
@@ -40,5 +41,7 @@ export function indexCondition(terminology: Terminology, r: Record<string, Json>
   };
   if (onset !== undefined) entry.onset = onset;
   if (recorded !== undefined) entry.recorded = recorded;
+  const encounter = referenceKey(r['encounter']) ?? referenceKey(r['context']);
+  if (encounter !== undefined) entry.encounter = encounter;
   return entry;
 }

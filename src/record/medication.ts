@@ -4,7 +4,7 @@ import type { Terminology } from '../terminology/valuesets.js';
 import { keysOf } from './codes.js';
 import { indexDosages } from './dosage.js';
 import { codingsOf, isObject, type Json, num, objects, parseDate, str, textsOf } from './read.js';
-import type { ReferenceResolver } from './references.js';
+import { referenceKey, type ReferenceResolver } from './references.js';
 import { isLocalCorticosteroid, isTopical, routeOf } from './route.js';
 import type { Ingredient, MedicationEntry, Reasons } from './types.js';
 
@@ -181,6 +181,8 @@ export function indexMedication(
   if (doseForm !== undefined) entry.doseForm = doseForm;
   const route = routeOf(terminology, objects(r['dosageInstruction']), m.productRoute, n.texts);
   if (route !== undefined) entry.route = route;
+  const encounter = referenceKey(r['encounter']);
+  if (encounter !== undefined) entry.encounter = encounter;
   return entry;
 }
 

@@ -38,3 +38,11 @@ export function refOf(r: R, fullUrl: string | undefined): string {
   if (id !== undefined) return `${type}/${id}`;
   return fullUrl ?? `${type}/(no id ${(anonymous = (anonymous + 1) % Number.MAX_SAFE_INTEGER)})`;
 }
+
+/** A reference as a comparable key: `Type/id` when it ends so (absolute URLs and history suffixes removed), else as written. */
+export function referenceKey(reference: Json): string | undefined {
+  const ref = isObject(reference) ? str(reference['reference']) : undefined;
+  if (ref === undefined) return undefined;
+  const m = /([A-Za-z]+\/[A-Za-z0-9\-.]{1,256})(?:\/_history\/[^/]+)?$/.exec(ref);
+  return m?.[1] ?? ref;
+}

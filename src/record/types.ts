@@ -38,6 +38,8 @@ export interface ConditionEntry extends Coded {
   onset?: Date;
   /** recordedDate, when given (an active episode counts a condition recorded within its window). */
   recorded?: Date;
+  /** The encounter it was recorded in (`Encounter/id` or the reference as written). */
+  encounter?: string;
   /**
    * The side: a side-specific ICD-10-CM code (M16.11 right, M16.12 left, M16.0 bilateral), else a SNOMED CT body
    * site with laterality (valuesets/laterality-*), else the words of the body site; 'unknown' when nothing says.
@@ -120,6 +122,8 @@ export interface MedicationEntry extends Coded {
   dosages: readonly Dosage[];
   /** Any dosage is as needed (asNeededBoolean true, or an asNeededCodeableConcept). */
   asNeeded: boolean;
+  /** The encounter it was ordered in (`Encounter/id` or the reference as written). */
+  encounter?: string;
   reasons: Reasons;
 }
 

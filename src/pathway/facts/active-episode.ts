@@ -1,8 +1,8 @@
 import type { PathwayConfig } from '../config.js';
-import { forTheHip } from '../order-scope.js';
+import { forTheHip, namesHipReason } from '../order-scope.js';
 import { monthsBefore } from '../time.js';
-import { ADVANCED_IMAGING_SETS, HIP_ANALGESIC_CLASSES, inAny, VS } from '../value-set-ids.js';
-import type { ConditionEntry, EventEntry, PatientRecord } from '../../record/types.js';
+import { ADVANCED_IMAGING_SETS, HIP_ANALGESIC_CLASSES, HIP_CONDITION_SETS, inAny, VS } from '../value-set-ids.js';
+import type { ConditionEntry, EventEntry, MedicationEntry, PatientRecord } from '../../record/types.js';
 import { notAfter, within } from './dates.js';
 import { imagingOnRecord } from './imaging.js';
 import { promObservations } from './proms.js';
@@ -13,6 +13,18 @@ const THERAPY_STATUSES = new Set(['active', 'completed', 'in-progress']);
 const ORDER_NOT_AUTHORED = new Set(['entered-in-error', 'cancelled', 'draft']);
 
 type Care = Extract<ActiveEpisodeReason, { kind: 'hip-care' }>['care'];
+
+/**
+ * A hip analgesic order that is hip care: its reason names a hip condition; or it names no other condition and
+ * its encounter did not diagnose only conditions outside the hip set (ibuprofen ordered at the visit that
+ * recorded a whiplash injury is for the whiplash).
+ */
+function analgesicForTheHip(m: MedicationEntry, record: PatientRecord): boolean {
+  if (namesHipReason(m)) return true;
+  if (!forTheHip(m)) return false;
+  const diagnosed = m.encounter === undefined ? [] : record.conditions.filter((c) => c.encounter === m.encounter && c.valid);
+  return diagnosed.length === 0 || diagnosed.some((c) => inAny(c.sets, HIP_CONDITION_SETS));
+}
 
 /** Hip care within activeEpisodeCareMonths, the latest first found per kind (docs/clinical-spec.md §2 active episode). */
 function hipCare(record: PatientRecord, config: PathwayConfig): { care: Care; date: Date }[] {
@@ -52,7 +64,9 @@ function hipCare(record: PatientRecord, config: PathwayConfig): { care: Care; da
   add(
     'analgesic',
     record.medications
-      .filter((m) => !ORDER_NOT_AUTHORED.has(m.status) && inAny(m.classes, HIP_ANALGESIC_CLASSES) && forTheHip(m))
+      .filter(
+        (m) => !ORDER_NOT_AUTHORED.has(m.status) && inAny(m.classes, HIP_ANALGESIC_CLASSES) && analgesicForTheHip(m, record),
+      )
       .map((m) => m.authoredOn),
   );
   return found.sort((a, b) => b.date.getTime() - a.date.getTime());
@@ -62,7 +76,8 @@ function hipCare(record: PatientRecord, config: PathwayConfig): { care: Care; da
  * docs/clinical-spec.md §2 active episode: a hip condition with onset or recordedDate within
  * activeEpisodeConditionMonths, or hip care within activeEpisodeCareMonths (a hip PROM; a 0-10 pain score of at
  * least painNotMildScore; exercise therapy; hip or pelvis imaging done or ordered; a hip joint injection; an
- * orthopaedic referral; a hip analgesic order not for another condition). Otherwise the chart is dormant.
+ * orthopaedic referral; a hip analgesic order not for another condition by its reason or its encounter's
+ * diagnoses). Otherwise the chart is dormant.
  */
 export function activeEpisode(
   record: PatientRecord,

@@ -54,6 +54,20 @@ describe('active episode', () => {
     expect(active(OLD_OA(), naproxen(ago(3, 'y')))).toBeUndefined();
     expect(active(OLD_OA(), med('198014', ago(2, 'm'), { status: 'entered-in-error' }))).toBeUndefined();
   });
+  test('an analgesic without a reason ordered at a visit that diagnosed only another condition is not hip care', () => {
+    const visit = { encounter: { reference: 'Encounter/e1' } };
+    const whiplash = {
+      resourceType: 'Condition',
+      id: 'whiplash',
+      clinicalStatus: { coding: [{ code: 'resolved' }] },
+      code: { coding: [{ system: SCT, code: '39848009' }] },
+      onsetDateTime: ago(2, 'm'),
+      ...visit,
+    } as FhirResource;
+    expect(active(OLD_OA(), naproxen(ago(2, 'm'), visit), whiplash)).toBeUndefined();
+    const hipVisit = { ...(OLD_OA() as object), recordedDate: ago(4, 'y'), ...visit } as FhirResource;
+    expect(active(hipVisit, naproxen(ago(2, 'm'), visit))).toMatchObject({ care: 'analgesic' });
+  });
   test('the windows are configuration', () => {
     const r = record(OLD_OA(), physio(ago(7, 'm')));
     expect(activeEpisode(r, hipConditions(r), { ...pathwayConfig, activeEpisodeCareMonths: 8 })).toMatchObject({
