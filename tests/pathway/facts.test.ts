@@ -2,7 +2,7 @@ import type { FhirResource } from 'fhir/r4.js';
 import { computeFacts } from '../../src/pathway/facts.js';
 import { index, pathwayConfig } from '../helpers/pathway.js';
 
-/** PATHWAY §2 "improving": baseline, latest within 6 weeks, minimal important change per instrument. */
+/** docs/clinical-spec.md §2 "improving": baseline, latest within 6 weeks, minimal important change per instrument. */
 const hipPain = {
   resourceType: 'Condition',
   id: 'c1',
@@ -101,7 +101,7 @@ describe('main hip condition', () => {
   });
 });
 
-/** PATHWAY §2: a structural diagnosis is an active Condition or a hip imaging report's conclusionCode. */
+/** docs/clinical-spec.md §2: a structural diagnosis is an active Condition or a hip imaging report's conclusionCode. */
 describe('diagnoses from imaging reports', () => {
   const sct = 'http://snomed.info/sct';
   const condition = (id: string, code: string, extra: object = {}): FhirResource =>
