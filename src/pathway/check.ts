@@ -11,7 +11,7 @@ import { VS } from './value-set-ids.js';
 import { RecordIndexer } from '../record/index-record.js';
 
 /** The evidence keys each topic's card receives (EvidenceByTopic), for the placeholder check. */
-export const EVIDENCE_KEYS: { readonly [T in TopicCode]: readonly (keyof EvidenceByTopic[T] & string)[] } = {
+export const EVIDENCE_KEYS = {
   'radiographs-first': [],
   'mri-without-contrast': ['radiograph'],
   'advanced-imaging-for-surgical-planning': ['diagnoses'],
@@ -38,7 +38,11 @@ export const EVIDENCE_KEYS: { readonly [T in TopicCode]: readonly (keyof Evidenc
   'acetaminophen-max-dose': ['lines', 'totalMg', 'limitMg', 'totalG', 'limitG', 'unknown'],
   'avoid-hyaluronic-acid': ['orders'],
   'avoid-arthroscopy-in-oa': ['orders', 'osteoarthritis'],
-};
+} as const satisfies { readonly [T in TopicCode]: readonly (keyof EvidenceByTopic[T] & string)[] };
+
+/** The type checker holds EVIDENCE_KEYS complete: a key of EvidenceByTopic missing from it is a compile error here. */
+type Unlisted = { [T in TopicCode]: Exclude<keyof EvidenceByTopic[T], (typeof EVIDENCE_KEYS)[T][number]> }[TopicCode];
+export const EVIDENCE_KEYS_COMPLETE: [Unlisted] extends [never] ? true : Unlisted = true;
 
 /** Values a suggestion adds to its card's view: the judged order of a delete/update, and SuggestionChoice.values. */
 const SUGGESTION_KEYS = ['order', 'regimen'];
@@ -112,7 +116,7 @@ export function checkPathway(terminology: Terminology, templates: CardTemplates,
     }
     for (const id of rule.offers)
       if (t.suggestions?.[id] === undefined) problems.push(`${rule.topic}: card has no suggestion "${id}"`);
-    const evidence = EVIDENCE_KEYS[rule.topic];
+    const evidence: readonly string[] = EVIDENCE_KEYS[rule.topic];
     const known = new Set([...baseKeys, ...withTexts(evidence, evidence)]);
     for (const { where, text, inSuggestion } of templateTexts(t)) {
       for (const name of topLevelNames(text, templates.shared.partials)) {
