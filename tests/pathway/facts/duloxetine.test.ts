@@ -1,4 +1,9 @@
-import { duloxetineContraindications, latestEgfr, liverDisease } from '../../../src/pathway/facts/duloxetine.js';
+import {
+  acetaminophenMaxDailyMg,
+  duloxetineContraindications,
+  latestEgfr,
+  liverDisease,
+} from '../../../src/pathway/facts/duloxetine.js';
 import { pathwayConfig } from '../../helpers/pathway.js';
 import { ago, condition, med, record, score } from './build.js';
 import type { FhirResource } from 'fhir/r4.js';
@@ -30,5 +35,14 @@ describe('duloxetine contraindicated', () => {
     expect(kinds(score('62238-1', 25, ago(2, 'm')))).toEqual(['low-egfr']);
     expect(kinds(score('62238-1', 25, ago(13, 'm')))).toEqual([]);
     expect(kinds(condition('19943007', ago(2, 'y')))).toEqual(['liver-disease']);
+  });
+});
+
+describe('acetaminophen daily maximum (docs/clinical-spec.md §3)', () => {
+  test('4 g; 2 g with active chronic liver disease or cirrhosis; a resolved one does not lower it', () => {
+    expect(acetaminophenMaxDailyMg(liverDisease(record()), pathwayConfig)).toBe(4000);
+    expect(acetaminophenMaxDailyMg(liverDisease(record(condition('19943007', ago(2, 'y')))), pathwayConfig)).toBe(2000);
+    const resolved = condition('19943007', ago(2, 'y'), { clinicalStatus: { coding: [{ code: 'resolved' }] } });
+    expect(acetaminophenMaxDailyMg(liverDisease(record(resolved)), pathwayConfig)).toBe(4000);
   });
 });
