@@ -37,7 +37,8 @@ function describeAction(a: ActionTemplate): string {
   const dose = Array.isArray(r['dosageInstruction'])
     ? ` — dosage: "${(r['dosageInstruction'][0] as { text?: string }).text ?? ''}"`
     : '';
-  return `create ${String(r['resourceType'])} (${String(r['intent'] ?? '')}): ${codesOf(r)}${dose}`;
+  const text = (x: unknown): string => (typeof x === 'string' ? x : '');
+  return `create ${text(r['resourceType'])} (${text(r['intent'])}): ${codesOf(r)}${dose}`;
 }
 
 export function renderPathwayDoc(): string {

@@ -41,7 +41,8 @@ export const EVIDENCE_KEYS = {
 } as const satisfies { readonly [T in TopicCode]: readonly (keyof EvidenceByTopic[T] & string)[] };
 
 /** The type checker holds EVIDENCE_KEYS complete: a key of EvidenceByTopic missing from it is a compile error here. */
-type Unlisted = { [T in TopicCode]: Exclude<keyof EvidenceByTopic[T], (typeof EVIDENCE_KEYS)[T][number]> }[TopicCode];
+type Keys<E> = string extends keyof E ? never : keyof E; // a topic without evidence has none
+type Unlisted = { [T in TopicCode]: Exclude<Keys<EvidenceByTopic[T]>, (typeof EVIDENCE_KEYS)[T][number]> }[TopicCode];
 export const EVIDENCE_KEYS_COMPLETE: [Unlisted] extends [never] ? true : Unlisted = true;
 
 /** Values a suggestion adds to its card's view: the judged order of a delete/update, and SuggestionChoice.values. */
@@ -67,7 +68,7 @@ function topLevelNames(template: string, partials: Readonly<Record<string, strin
       }
     }
   };
-  walk(Mustache.parse(template) as Token[]);
+  walk(Mustache.parse(template));
   return names;
 }
 

@@ -24,12 +24,18 @@ function prom(t: PromTrend): string {
   if (t.baseline !== undefined) parts.push(`baseline ${round(t.baseline.value)} (${isoDay(t.baseline.date)})`);
   if (t.latest !== undefined) parts.push(`latest ${round(t.latest.value)} (${isoDay(t.latest.date)})`);
   if (t.improvement !== undefined) parts.push(`better by ${round(t.improvement)}`);
-  parts.push(t.noTrendBecause !== undefined ? `no trend: ${t.noTrendBecause}` : t.improving ? 'improving' : 'not improving');
+  if (t.noTrendBecause !== undefined) parts.push(`no trend: ${t.noTrendBecause}`);
+  else parts.push(t.improving ? 'improving' : 'not improving');
   return parts.join(', ');
 }
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;
+}
+
+function contraindicationDetail(c: PatientFacts['duloxetineContraindications'][number]): string {
+  if (c.entry !== undefined) return `: ${c.entry.display}`;
+  return c.egfr?.value !== undefined ? `: eGFR ${c.egfr.value}` : '';
 }
 
 function activeText(f: PatientFacts): string {
@@ -81,14 +87,7 @@ export function describeFacts(f: PatientFacts): FactLine[] {
     ],
     ['advanced imaging on record (12 months)', list(f.advancedImaging, event)],
     ['GI risk factors', list(f.giRiskFactors, (r) => `${r.kind}${r.entry !== undefined ? `: ${r.entry.display}` : ''}`)],
-    [
-      'duloxetine contraindications',
-      list(
-        f.duloxetineContraindications,
-        (c) =>
-          `${c.kind}${c.entry !== undefined ? `: ${c.entry.display}` : c.egfr?.value !== undefined ? `: eGFR ${c.egfr.value}` : ''}`,
-      ),
-    ],
+    ['duloxetine contraindications', list(f.duloxetineContraindications, (c) => `${c.kind}${contraindicationDetail(c)}`)],
     ['hip OA', list(f.hipOsteoarthritis, diagnosis)],
     ['FAI, labral tear, dysplasia', list(f.hipPreservationDiagnoses, diagnosis)],
     ['opioid use disorder', list(f.opioidUseDisorder, cond)],

@@ -103,7 +103,7 @@ function toMg(
   if (volume !== undefined) {
     const perUnit = strength?.per?.unit.toLowerCase();
     const perMl = perUnit !== undefined ? VOLUME_ML[perUnit] : undefined;
-    if (strength === undefined || strength.per === undefined || perMl === undefined)
+    if (strength?.per === undefined || perMl === undefined)
       return { reason: `the ${ingredient.name} concentration of the product is not known` };
     const mgPerMl = strengthMg(strength) / (strength.per.value * perMl);
     if (Number.isNaN(mgPerMl)) return { reason: `the strength unit ${strength.unit} is not a mass` };

@@ -36,7 +36,7 @@ export interface SuggestionChoice {
 /** avoid-opioids: the next non-opioid step (one value; the card template reads its flags). */
 export type NextStep = 'acetaminophen' | 'duloxetine' | 'ordered-acetaminophen' | 'ordered-duloxetine' | 'none';
 
-type None = Record<never, never>;
+type None = Readonly<Record<string, never>>;
 
 /** The evidence each topic's card receives, named for its template (dates stay Dates; the renderer formats them). */
 export interface EvidenceByTopic {

@@ -87,7 +87,7 @@ export class RecordIndexer {
       for (const reference of objects(r['reasonReference'])) {
         // A reference that does not resolve to a Condition of the record says nothing either way.
         const target = resolver.resolve(reference, r);
-        if (target === undefined || target['resourceType'] !== 'Condition') continue;
+        if (target?.['resourceType'] !== 'Condition') continue;
         resolved.push(conditionByResource.get(target) ?? indexCondition(t, target, refOf(target, undefined)));
       }
       return { codeSets: t.membership(codeKeys), hasReasonCode: codeKeys.length > 0, conditions: resolved };
@@ -125,7 +125,7 @@ export class RecordIndexer {
 function collect(input: RecordInput, resolver: ReferenceResolver, skipped: string[], counts: Record<string, number>): Raw[] {
   const all: Raw[] = [];
   const push = (e: GatheredEntry, draft: boolean): void => {
-    const r = e.resource as unknown as Json;
+    const r: Json = e.resource;
     if (!isObject(r) || typeof r['resourceType'] !== 'string') {
       skipped.push('an entry without a resource');
       return;

@@ -208,6 +208,6 @@ function formFromMedication(medication: R): string | undefined {
   if (/tablet|\btab\b|caplet/.test(texts)) return 'tablet';
   if (/capsule|\bcap\b/.test(texts)) return 'capsule';
   if (/solution|elixir|syrup/.test(texts)) return 'solution';
-  if (/suspension/.test(texts)) return 'suspension';
+  if (texts.includes('suspension')) return 'suspension';
   return undefined;
 }

@@ -245,7 +245,7 @@ export class Terminology {
       pattern = words.length > 0 ? new RegExp(`(?<![\\w.])(${words.map(escapeRegExp).join('|')})(?![\\w])`, 'i') : null;
       this.wordPatterns.set(valueSetId, pattern);
     }
-    return pattern !== null && pattern.test(text);
+    return pattern?.test(text) === true;
   }
 
   has(valueSetId: string, key: string): boolean {

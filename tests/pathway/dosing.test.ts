@@ -1,4 +1,3 @@
-import type { FhirResource } from 'fhir/r4.js';
 import { dailyMaximum } from '../../src/pathway/dosing.js';
 import type { MedicationEntry } from '../../src/record/types.js';
 import { index, medication, RX, UCUM } from '../helpers/pathway.js';
@@ -15,7 +14,7 @@ const oxyApap = {
 };
 
 function order(product: object, dosageInstruction: unknown): MedicationEntry {
-  const rec = index([medication({ ...product, dosageInstruction }) as FhirResource]);
+  const rec = index([medication({ ...product, dosageInstruction })]);
   return rec.medications[0] as MedicationEntry;
 }
 const every = (hours: number, value: number, code: string, extra: object = {}) => ({

@@ -124,15 +124,14 @@ describe('route words are data (valuesets/route-*.json)', () => {
 
 describe('a PROM outside its scale cannot be computed', () => {
   test('HOOS JR 101/100 and pain 11/10 are dropped and counted for the log, with no patient data', () => {
-    const obs = (code: string, value: number): FhirResource =>
-      ({
-        resourceType: 'Observation',
-        id: `o${code}${value}`,
-        status: 'final',
-        code: { coding: [{ system: 'http://loinc.org', code }] },
-        effectiveDateTime: '2026-01-01',
-        valueQuantity: { value },
-      }) as FhirResource;
+    const obs = (code: string, value: number): FhirResource => ({
+      resourceType: 'Observation',
+      id: `o${code}${value}`,
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code }] },
+      effectiveDateTime: '2026-01-01',
+      valueQuantity: { value },
+    });
     const rec = index([obs('82323-7', 101), obs('72514-3', 11), obs('72514-3', 10)]);
     expect(rec.observations.map((o) => [o.value, o.outOfScale])).toEqual([
       [undefined, true],

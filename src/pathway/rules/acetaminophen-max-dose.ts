@@ -53,7 +53,7 @@ function assess({ facts, judged, drafts, config }: RuleInput): Assessment {
   // (acetaminophen/oxycodone) would change its other ingredient too, so such an order is removed instead. The
   // schedule is by mouth: an intravenous or rectal order is removed, not rewritten as oral.
   const only = offending.length === 1 ? offending[0] : undefined;
-  const rewritable = only !== undefined && only.ingredients.length === 1 && only.route !== 'other';
+  const rewritable = only?.ingredients.length === 1 && only.route !== 'other';
   const regimen = rewritable
     ? regimenWithin(config.acetaminophen.regimens, remainingMg, unitStrength(only, VS.acetaminophen))
     : undefined;

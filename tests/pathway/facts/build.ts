@@ -26,7 +26,7 @@ export const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 const LOINC = 'http://loinc.org';
 
 export function patient(ageYears: number, extra: object = {}): FhirResource {
-  return { resourceType: 'Patient', id: 'p1', birthDate: ago(ageYears, 'y').slice(0, 10), ...extra } as FhirResource;
+  return { resourceType: 'Patient', id: 'p1', birthDate: ago(ageYears, 'y').slice(0, 10), ...extra };
 }
 
 export function condition(code: string, onset: string, extra: object = {}, system = SCT): FhirResource {
@@ -51,7 +51,7 @@ export function score(code: string, value: number, when: string): FhirResource {
     code: { coding: [{ system: LOINC, code }] },
     effectiveDateTime: when,
     valueQuantity: { value },
-  } as FhirResource;
+  };
 }
 export const pain = (value: number, when: string): FhirResource => score('72514-3', value, when);
 
