@@ -121,10 +121,7 @@ export class CardRenderer {
   private side(facts: PatientFacts): HipSide {
     let side = this.sides.get(facts);
     if (side === undefined) {
-      side = hipSide(
-        facts.hipConditions.map((c) => c.resource),
-        this.sideCodes,
-      );
+      side = hipSide(facts.hipConditions.map((c) => c.laterality));
       this.sides.set(facts, side);
     }
     return side;
