@@ -9,7 +9,7 @@ import type { GatheredEntry } from '../record/index-record.js';
 import { objects, str } from '../record/read.js';
 import type { IssuedCards } from './issued-cards.js';
 import type { ServiceRegistry } from './registry.js';
-import type { CdsResponse, OrderSelectContext, OrderSignContext } from './types.js';
+import type { CdsResponse } from './types.js';
 import type { CdsValidator } from './validate.js';
 
 export interface HookServiceDeps {
@@ -49,6 +49,11 @@ export class HookService {
     // A child logger only when something is worth a line of its own (a failed query, an undecided rule).
     let child: Logger | undefined;
     const log = (): Logger => (child ??= ctx.log.child(bindings));
+    // An order hook without draftOrders (an EHR client not given them) has nothing to judge: no cards, not a 400.
+    if (request.hook !== 'patient-view' && request.context.draftOrders === undefined) {
+      log().info({ noCardsBecause: 'no-draft-orders' }, 'order hook without context.draftOrders: no cards');
+      return { cards: [] };
+    }
 
     const gathered = await gatherer.gather(service, request, {
       log,
@@ -57,8 +62,8 @@ export class HookService {
     });
     if (ctx.signal?.aborted === true) return { cards: [] }; // already answered (503) or the client is gone
     const context = request.context;
-    const orderContext = request.hook === 'patient-view' ? undefined : (context as OrderSelectContext | OrderSignContext);
-    const draftOrders: GatheredEntry[] = objects(orderContext?.draftOrders.entry).flatMap((e) => {
+    const orderContext = request.hook === 'patient-view' ? undefined : request.context;
+    const draftOrders: GatheredEntry[] = objects(orderContext?.draftOrders?.entry).flatMap((e) => {
       const resource = e['resource'];
       const fullUrl = str(e['fullUrl']);
       return resource !== null && typeof resource === 'object'
@@ -74,7 +79,7 @@ export class HookService {
       },
       entries: gathered.entries,
       draftOrders,
-      ...(request.hook === 'order-select' ? { selections: (context as OrderSelectContext).selections } : {}),
+      ...(request.hook === 'order-select' ? { selections: request.context.selections } : {}),
     });
 
     const result = evaluatePathway(record, request.hook, pathwayConfig);

@@ -24,9 +24,10 @@ export interface CdsRoutesDeps {
   now: () => Date;
 }
 
-const JSON_TYPE = /^application\/([a-z.+-]+\+)?json$/i;
+/** application/json, application/fhir+json, any other `+json`, and the pre-R4 `application/json+fhir` some EHRs still send. */
+const JSON_TYPE = /^application\/([a-z.+-]+\+)?json(\+fhir)?$/i;
 
-/** 415 unless the body is declared as JSON (application/json, application/fhir+json). */
+/** 415 unless the body is declared as JSON (application/json, application/fhir+json, application/json+fhir). */
 function requireJson(req: Request, _res: Response, next: NextFunction): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
   if (!JSON_TYPE.test(type)) {

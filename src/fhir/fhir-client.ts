@@ -2,6 +2,7 @@ import type { FhirResource } from 'fhir/r4.js';
 import { Client } from 'fhir-kit-client';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent } from 'undici';
+import { ID_CHARS } from '../cds/ids.js';
 import type { GatheredEntry } from '../record/index-record.js';
 import { isObject, type Json, objects, str } from '../record/read.js';
 import { isForbiddenAddress, isUnder } from '../security/fhir-server-policy.js';
@@ -38,7 +39,7 @@ export interface FhirKitFetcherOptions {
 }
 
 const MAX_REDIRECTS = 3;
-const READ = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
+const READ = new RegExp(`^([A-Z][A-Za-z]+)/(${ID_CHARS})$`);
 const TYPE_SEARCH = /^([A-Z][A-Za-z]+)\?(.*)$/s;
 
 interface ClientError {

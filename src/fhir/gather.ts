@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import { HttpError, type Issue } from '../http/operation-outcome.js';
+import { MEDICATION_REFERENCE } from '../cds/ids.js';
 import type { CdsRequest, CdsServiceDefinition } from '../cds/types.js';
 import type { GatheredEntry } from '../record/index-record.js';
 import { isObject, str } from '../record/read.js';
@@ -233,7 +234,7 @@ export class DataGatherer {
       if (r['resourceType'] !== 'MedicationRequest') continue;
       const ref = isObject(r['medicationReference']) ? str(r['medicationReference']['reference']) : undefined;
       if (ref === undefined || ref.startsWith('#') || known.has(ref)) continue;
-      const m = /(?:^|\/)(Medication\/[A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref);
+      const m = MEDICATION_REFERENCE.exec(ref);
       if (m?.[1] === undefined || known.has(m[1])) continue;
       const absolute = /^[a-z][a-z0-9+.-]*:/i.test(ref);
       if (absolute && (access === undefined || !isUnder(ref, access.baseUrl))) continue;

@@ -18,6 +18,13 @@ export function errorHandler(logFor: (req: Request) => Logger) {
       sendError(res, err);
       return;
     }
+    // A path that is not valid percent-encoding (GET /cds-services/%E0%A4%A): the router cannot decode its
+    // parameter. The client's mistake, so 400 and one log line, never a 500 with a stack.
+    if (err instanceof URIError) {
+      logFor(req).info({ malformed: 'path' }, 'request path is not valid percent-encoding');
+      sendError(res, new HttpError(400, { code: 'invalid', diagnostics: 'the request path is not valid percent-encoding' }));
+      return;
+    }
     logFor(req).error({ err }, 'unexpected error');
     sendError(
       res,

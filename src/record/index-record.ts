@@ -1,4 +1,5 @@
 import type { Condition, FhirResource, MedicationRequest } from 'fhir/r4.js';
+import { REFERENCE_TAIL } from '../cds/ids.js';
 import { codingKey, SYSTEMS } from '../terminology/coding.js';
 import type { Terminology } from '../terminology/valuesets.js';
 import {
@@ -113,7 +114,7 @@ class ReferenceResolver {
     const direct = this.byKey.get(ref);
     if (direct !== undefined) return direct;
     // https://ehr.example/fhir/Medication/123 -> Medication/123 (history suffixes removed)
-    const m = /([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(ref);
+    const m = REFERENCE_TAIL.exec(ref);
     return m ? this.byKey.get(`${m[1]}/${m[2]}`) : undefined;
   }
 }
