@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { applyCardProfile } from '../cards/profiles/index.js';
 import { sendJson, jsonBody } from '../http/json-body.js';
 import { HttpError } from '../http/operation-outcome.js';
 import type { Caller } from '../security/types.js';
@@ -98,7 +99,9 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       now: deps.now(),
       checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
     });
-    if (!res.headersSent) sendJson(res, 200, response); // the request time-out (503) may have answered already
+    // The caller's card profile (its trusted-issuer entry's `profile`), then the answer; the request time-out
+    // (503) may have answered already.
+    if (!res.headersSent) sendJson(res, 200, applyCardProfile(caller?.profile, response));
   });
   router.all('/cds-services/:id', known, methodNotAllowed('POST'));
 
