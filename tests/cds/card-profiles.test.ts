@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { alphanumericTopic, TOPIC_ALPHANUMERIC_SYSTEM, topicFromAlphanumeric } from '../../src/cards/profiles/epic.js';
 import type { Card, CdsResponse } from '../../src/cds/types.js';
@@ -136,4 +138,9 @@ test('a replace (remove the MRI, order radiographs) becomes two labelled one-act
 test('an unknown profile in the issuers file stops start-up, naming the field', () => {
   const file = writeIssuersFile([{ iss: EPIC, jwksUrl: 'https://e/jwks', fhirServers: [], profile: 'cerner' }]);
   expect(() => readTrustedIssuers(file)).toThrow('/issuers/0/profile must be equal to one of the allowed values');
+});
+
+test('docs/ehr-integration.md lists the epic topic code of every topic', () => {
+  const doc = readFileSync(join(process.cwd(), 'docs', 'ehr-integration.md'), 'utf8');
+  for (const topic of ALL_TOPICS) expect(doc).toContain(`| \`${topic}\` | \`${alphanumericTopic(topic)}\` |`);
 });
