@@ -82,9 +82,15 @@ function epicCard(card: Card): Card {
     topic?.code === undefined
       ? card.source
       : { ...card.source, topic: { ...topic, system: TOPIC_ALPHANUMERIC_SYSTEM, code: alphanumericTopic(topic.code) } };
-  const { suggestions: rendered, selectionBehavior: _rendered, ...rest } = card;
-  const suggestions = (rendered ?? []).flatMap(splitSuggestion);
-  return suggestions.length > 0 ? { ...rest, source, suggestions, selectionBehavior: 'any' } : { ...rest, source };
+  const suggestions = (card.suggestions ?? []).flatMap(splitSuggestion);
+  const out: Card = { ...card, source };
+  delete out.suggestions;
+  delete out.selectionBehavior;
+  if (suggestions.length > 0) {
+    out.suggestions = suggestions;
+    out.selectionBehavior = 'any';
+  }
+  return out;
 }
 
 export function epicProfile(response: CdsResponse): CdsResponse {
