@@ -1,11 +1,20 @@
+import type { FhirResource } from 'fhir/r4.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { alphanumericTopic, TOPIC_ALPHANUMERIC_SYSTEM, topicFromAlphanumeric } from '../../src/cards/profiles/epic.js';
-import type { Card, CdsResponse } from '../../src/cds/types.js';
+import { randomUUID } from 'node:crypto';
+import {
+  alphanumericTopic,
+  epicProfile,
+  TOPIC_ALPHANUMERIC_SYSTEM,
+  topicFromAlphanumeric,
+} from '../../src/cards/profiles/epic.js';
+import type { Action, Card, CdsResponse } from '../../src/cds/types.js';
 import { CdsValidator } from '../../src/cds/validate.js';
 import { ALL_TOPICS, TOPIC_SYSTEM } from '../../src/pathway/topics.js';
 import { readTrustedIssuers } from '../../src/security/trusted-issuers.js';
+import { codingKey } from '../../src/terminology/coding.js';
+import { loadTerminology } from '../../src/terminology/valuesets.js';
 import { loadScenario, scenarioNames, type Scenario } from '../../tools/fixtures/scenarios.js';
 import { scenarioRequest, SERVICE_FOR_HOOK } from '../helpers/scenario-call.js';
 import { testService, type TestService } from '../helpers/service.js';
@@ -99,40 +108,141 @@ describe('every scenario, as an Epic caller and as a caller without a profile', 
   });
 });
 
-test('an update (the safe acetaminophen schedule) becomes a delete of the order and a create of the changed order, as two steps', async () => {
+/** Whether an action orders acetaminophen: by code (every product of the terminology) or by name, as the max-dose check reads it. */
+const terminology = loadTerminology();
+function addsAcetaminophen(action: Action): boolean {
+  if (action.type === 'delete' || action.resource?.resourceType !== 'MedicationRequest') return false;
+  const concept = action.resource.medicationCodeableConcept;
+  const keys = (concept?.coding ?? []).flatMap((c) => codingKey(c.system, c.code) ?? []);
+  const classes = [
+    ...terminology.membership(keys),
+    ...keys.flatMap((k) => terminology.products.get(k)?.classes ?? []),
+    ...(concept?.coding ?? []).flatMap((c) => terminology.medicationsInText(c.display ?? '').classes),
+    ...terminology.medicationsInText(concept?.text ?? '').classes,
+  ];
+  return classes.includes('medication-acetaminophen');
+}
+
+/**
+ * CDS Hooks 2.0.1: the actions of one suggestion are one choice. Under `any` each Epic suggestion is its own
+ * choice, so none may add an order that was, in the plain card, only offered together with a removal or a
+ * change: accepted alone, it would stand beside the order the card warns about.
+ */
+/** A suggested resource without its id (an update keeps the draft's id; a create made from it would not). */
+const withoutId = (r: FhirResource | undefined): string => JSON.stringify({ ...r, id: undefined });
+
+describe('under the epic profile, no suggestion adds an order whose removal partner could be left undone', () => {
+  test.each(scenarioNames())('%s', async (name) => {
+    const s = loadScenario(name, NOW);
+    const plain = await call(s, PLAIN, plainKey);
+    const epic = await call(s, EPIC, epicKey);
+    plain.forEach((card, i) => {
+      const tied = (card.suggestions ?? [])
+        .filter((x) => (x.actions ?? []).some((a) => a.type !== 'create'))
+        .flatMap((x) => (x.actions ?? []).filter((a) => a.type !== 'delete'))
+        .map((a) => withoutId(a.resource));
+      const offered = (epic[i]?.suggestions ?? []).flatMap((x) => x.actions ?? []);
+      for (const a of offered) if (a.type !== 'delete') expect(tied).not.toContain(withoutId(a.resource));
+    });
+    // A card that warns about acetaminophen or an opioid offers no acetaminophen order at all: the draft it
+    // warns about (an acetaminophen order, or an opioid that may contain acetaminophen) can always stay.
+    for (const card of epic.filter((c) => ['acetaminophenMaxDose', 'avoidOpioids'].includes(c.source.topic?.code ?? '')))
+      expect((card.suggestions ?? []).flatMap((x) => x.actions ?? []).filter(addsAcetaminophen)).toEqual([]);
+  });
+});
+
+test('acetaminophen-max-dose (critical): the update becomes the removal alone, and the detail gives the safe schedule', async () => {
   const s = loadScenario('acetaminophen-max-dose-2-tablets-every-4-hours', NOW);
   const [plainCard] = await call(s, PLAIN, plainKey);
   const [epicCard] = await call(s, EPIC, epicKey);
   const update = plainCard?.suggestions?.[0];
   expect(update?.actions?.map((a) => a.type)).toEqual(['update']);
-  const changed = update?.actions?.[0]?.resource as unknown as Record<string, unknown>;
+  const changed = update?.actions?.[0]?.resource;
+  const safeSchedule = changed?.resourceType === 'MedicationRequest' ? changed.dosageInstruction?.[0]?.text : undefined;
+  expect(safeSchedule).toMatch(/every 8 hours/);
+  expect(update?.actions?.filter(addsAcetaminophen)).toHaveLength(1); // the check recognises the order
 
-  const steps = epicCard?.suggestions ?? [];
-  expect(steps.map((x) => x.actions?.[0]?.type)).toEqual(['delete', 'create']);
-  expect(steps.map((x) => x.label.slice(0, 12))).toEqual(['Step 1 of 2 ', 'Step 2 of 2 ']);
-  expect(steps.every((x) => x.label.includes(`(${update?.label ?? ''})`))).toBe(true);
-  expect(steps[0]?.actions?.[0]?.resourceId).toBe('MedicationRequest/draft-apap');
-  const created = steps[1]?.actions?.[0]?.resource as unknown as Record<string, unknown>;
-  const { id: _id, ...withoutId } = changed;
-  expect(created).toEqual(withoutId);
-  expect(created).not.toHaveProperty('id');
   expect(epicCard?.selectionBehavior).toBe('any');
-  expect(plainCard?.selectionBehavior).toBe('at-most-one');
+  expect(epicCard?.suggestions).toHaveLength(1);
+  const [removal] = epicCard?.suggestions ?? [];
+  expect(removal?.isRecommended).toBe(true); // Epic pre-selects it
+  expect(removal?.actions).toEqual([
+    {
+      type: 'delete',
+      resourceId: 'MedicationRequest/draft-apap',
+      description:
+        "Remove the draft order for acetaminophen 500 MG Oral Tablet. What to order instead, once it is removed, is in the card's detail.",
+    },
+  ]);
+  expect(epicCard?.detail).toContain('**Not offered as one-click orders here.**');
+  expect(epicCard?.detail).toContain(`acetaminophen 500 MG Oral Tablet, ordered again: ${safeSchedule ?? ''}`);
+  expect(plainCard?.detail).not.toContain('Not offered as one-click orders');
 });
 
-test('a replace (remove the MRI, order radiographs) becomes two labelled one-action suggestions', async () => {
+test('avoid-opioids on hydrocodone/acetaminophen: only the removal; the scheduled acetaminophen is in the detail', async () => {
+  const s = loadScenario('acetaminophen-max-dose-combination-product-removed', NOW);
+  const plain = await call(s, PLAIN, plainKey);
+  const epic = await call(s, EPIC, epicKey);
+  const i = plain.findIndex((c) => c.source.topic?.code === 'avoid-opioids');
+  const replace = plain[i]?.suggestions?.[0];
+  expect(replace?.actions?.map((a) => a.type)).toEqual(['delete', 'create']);
+  expect(replace?.actions?.filter(addsAcetaminophen)).toHaveLength(1); // without the profile: one choice, both actions
+  const card = epic[i];
+  expect(card?.suggestions?.map((x) => x.actions)).toEqual([
+    [
+      {
+        ...replace?.actions?.[0],
+        description: `${replace?.actions?.[0]?.description ?? ''}. What to order instead, once it is removed, is in the card's detail.`,
+      },
+    ],
+  ]);
+  expect(card?.detail).toContain(`- ${replace?.label ?? ''}: ${replace?.actions?.[1]?.description ?? ''}`);
+});
+
+test('mri-before-radiographs: the MRI removal alone; the radiographs are named in the detail, not offered beside the MRI', async () => {
   const s = loadScenario('mri-before-radiographs-mri-selected', NOW);
   const [plainCard] = await call(s, PLAIN, plainKey);
   const [epicCard] = await call(s, EPIC, epicKey);
-  const replace = plainCard?.suggestions?.find((x) => (x.actions ?? []).length > 1);
-  expect(replace).toBeDefined();
-  const n = replace?.actions?.length ?? 0;
-  const steps = (epicCard?.suggestions ?? []).filter((x) => x.label.includes(`(${replace?.label ?? ''})`));
-  expect(steps.map((x) => x.actions?.[0])).toEqual(replace?.actions);
-  expect(steps.map((x) => x.label)).toEqual(
-    (replace?.actions ?? []).map((a, i) => `Step ${i + 1} of ${n} (${replace?.label ?? ''}): ${a.description}`),
-  );
-  expect(new Set(steps.map((x) => x.uuid)).size).toBe(n);
+  const replace = plainCard?.suggestions?.[0];
+  expect(replace?.actions?.map((a) => a.type)).toEqual(['delete', 'create', 'create']);
+  expect(epicCard?.suggestions?.map((x) => x.actions?.map((a) => [a.type, a.resourceId]))).toEqual([
+    [['delete', 'ServiceRequest/draft-mri']],
+  ]);
+  expect(epicCard?.detail).toContain('Order XR pelvis AP; Order XR hip lateral (frog-leg)');
+});
+
+test('the same order removed by several suggestions (replace it, or remove it) is offered once, pre-selected', async () => {
+  const s = loadScenario('avoid-arthroscopy-in-oa-arthroscopy-for-hip-oa', NOW);
+  const [plainCard] = await call(s, PLAIN, plainKey);
+  const replace = plainCard?.suggestions?.[0];
+  const removal = replace?.actions?.[0];
+  if (plainCard === undefined || replace === undefined || removal === undefined) throw new Error('expected the replace');
+  // The card as the template can make it when the pathway offers both of its suggestions.
+  const both: Card = {
+    ...plainCard,
+    suggestions: [
+      { ...replace, isRecommended: false },
+      { label: 'Remove the arthroscopy order', uuid: randomUUID(), isRecommended: true, actions: [removal] },
+    ],
+  };
+  const [epicCard] = epicProfile({ cards: [both] }).cards;
+  expect(epicCard?.suggestions?.map((x) => [x.actions?.[0]?.resourceId, x.isRecommended])).toEqual([
+    ['ServiceRequest/draft-arthroscopy', true],
+  ]);
+  expect(both.suggestions?.[0]?.isRecommended).toBe(false); // the rendered card is not changed
+  expect(validator.responseIssues({ cards: epicCard === undefined ? [] : [epicCard] })).toEqual([]);
+});
+
+test('several new orders in one suggestion (two radiographs) become one suggestion each, all still offered', async () => {
+  const s = loadScenario('radiographs-first-pain-better-by-1-point', NOW);
+  const [plainCard] = await call(s, PLAIN, plainKey);
+  const [epicCard] = await call(s, EPIC, epicKey);
+  const both = plainCard?.suggestions?.[0];
+  expect(both?.actions?.map((a) => a.type)).toEqual(['create', 'create']);
+  expect(epicCard?.suggestions?.map((x) => x.actions?.[0])).toEqual(both?.actions);
+  expect(epicCard?.suggestions?.map((x) => x.label)).toEqual(both?.actions?.map((a) => `${both.label}: ${a.description}`));
+  expect(new Set(epicCard?.suggestions?.map((x) => x.uuid)).size).toBe(2);
+  expect(epicCard?.detail).toBe(plainCard?.detail);
 });
 
 test('an unknown profile in the issuers file stops start-up, naming the field', () => {

@@ -1,20 +1,29 @@
+import type { CodeableConcept, FhirResource } from 'fhir/r4.js';
 import { randomUUID } from 'node:crypto';
+import { escapeMarkdown } from '../render.js';
 import type { Action, Card, CdsResponse, Suggestion } from '../../cds/types.js';
 import { TOPIC_SYSTEM } from '../../pathway/topics.js';
 
 /**
- * The `epic` card profile: cards as Epic's CDS Hooks documentation says it accepts them
- * (docs/ehr-integration.md, with the sources):
- *  - `selectionBehavior` is always `any`;
- *  - each suggestion has exactly one action: a suggestion with several (a replace: remove the MRI, order
- *    radiographs) becomes one suggestion per action, labelled "Step i of n" with the original label, so the
- *    clinician sees they belong together;
- *  - no `update`: an update (the safe acetaminophen schedule) becomes a delete of the order plus a create of the
- *    changed order without its id, as two steps;
- *  - `source.topic.code` is alphanumeric: the topic's code in lower camel case (`radiographs-first` ->
- *    `radiographsFirst`), under its own system, TOPIC_ALPHANUMERIC_SYSTEM, since it is not a code of the topic
- *    CodeSystem. The mapping is one-to-one and reversible (topicFromAlphanumeric).
- * Everything else (uuids of cards, summaries, details, override reasons, links) is kept as rendered.
+ * The `epic` card profile: cards as Epic's CDS Hooks documentation says it accepts them (docs/ehr-integration.md,
+ * with the sources): `selectionBehavior` only `any`, exactly one action per suggestion, no `update`, an
+ * alphanumeric `source.topic.code`. Epic also shows the action's `description` (not the suggestion's `label`)
+ * and pre-selects a suggestion that `isRecommended`.
+ *
+ * CDS Hooks 2.0.1 makes the actions of one suggestion one choice ("logically AND'd together"); under `any`,
+ * one-action suggestions are separate choices. So a suggestion is split only where each part is safe on its own:
+ *  - several creates (two radiographs): one suggestion per create, each a complete order on its own;
+ *  - deletes only: one suggestion per delete (removing an order the card warns about is always safe alone);
+ *  - a replace or an update (a delete or update together with what takes its place: the safe acetaminophen
+ *    schedule, scheduled acetaminophen instead of the opioid, radiographs instead of the MRI): only the removal
+ *    is offered. The replacement is not offered as a suggestion, since accepted alone it would stand beside the
+ *    order the card warns about (for `acetaminophen-max-dose`: a second acetaminophen order, a higher total
+ *    than the one the card warns against); the card's detail says what to order by hand once the removal is
+ *    accepted, with the schedule. The same order removed by several suggestions is offered once.
+ *  - `source.topic.code`: the topic's code in lower camel case (`radiographs-first` -> `radiographsFirst`),
+ *    under its own system, TOPIC_ALPHANUMERIC_SYSTEM, since it is not a code of the topic CodeSystem. The
+ *    mapping is one-to-one and reversible (topicFromAlphanumeric).
+ * Everything else (card uuids, summaries, override reasons, links) is kept as rendered.
  */
 
 export const TOPIC_ALPHANUMERIC_SYSTEM = `${TOPIC_SYSTEM}-alphanumeric`;
@@ -29,52 +38,85 @@ export function topicFromAlphanumeric(code: string): string {
   return code.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** One action that Epic accepts: create or delete (an update is split by the caller). */
-type SingleAction = Action & { type: 'create' | 'delete' };
+/** What a clinician calls an order: its medication or service text, else its `Type/id`. */
+function orderName(resource: FhirResource): string {
+  let concept: CodeableConcept | undefined;
+  if (resource.resourceType === 'MedicationRequest') concept = resource.medicationCodeableConcept;
+  else if (resource.resourceType === 'ServiceRequest') concept = resource.code;
+  const named = concept?.text ?? concept?.coding?.find((c) => c.display !== undefined)?.display;
+  if (named !== undefined) return named;
+  if (resource.resourceType === 'MedicationRequest' && resource.medicationReference?.display !== undefined)
+    return resource.medicationReference.display;
+  return `${resource.resourceType}/${resource.id ?? ''}`;
+}
 
-/**
- * An update as a delete plus a create: the changed order under a new (server-assigned) id. Undefined when the
- * order has no id to delete by: then the new order would sit beside the old one, so nothing is suggested.
- */
-function replaceUpdate(action: Action): SingleAction[] | undefined {
+/** The dosage text of a changed medication order (the safe schedule), when it has one. */
+function dosageText(resource: FhirResource): string | undefined {
+  return resource.resourceType === 'MedicationRequest' ? resource.dosageInstruction?.[0]?.text : undefined;
+}
+
+/** What takes the place of a removed order, in words, for the card's detail. */
+function replacementText(action: Action): string {
   const resource = action.resource;
-  if (resource?.id === undefined) return undefined;
-  const changed = structuredClone(resource);
-  delete changed.id;
-  return [
-    {
-      type: 'delete',
-      description: `Remove the current order (it is replaced in the next step): ${action.description}`,
-      resourceId: `${resource.resourceType}/${resource.id}`,
-    },
-    { type: 'create', description: action.description, resource: changed },
-  ];
+  if (action.type !== 'update' || resource === undefined) return action.description;
+  return `${orderName(resource)}, ordered again: ${dosageText(resource) ?? action.description}`;
 }
 
-function singleActions(suggestion: Suggestion): SingleAction[] | undefined {
-  const out: SingleAction[] = [];
-  for (const action of suggestion.actions ?? []) {
-    if (action.type === 'update') {
-      const replaced = replaceUpdate(action);
-      if (replaced === undefined) return undefined;
-      out.push(...replaced);
-    } else out.push({ ...action, type: action.type });
-  }
-  return out;
+interface Split {
+  /** One-action suggestions safe to accept on their own. */
+  suggestions: Suggestion[];
+  /** For the detail: what the suggestion would have ordered in place of what it removes. */
+  byHand?: string;
 }
 
-/** A suggestion as one or more one-action suggestions, labelled as steps when there are several. */
-function splitSuggestion(suggestion: Suggestion): Suggestion[] {
-  const actions = singleActions(suggestion);
-  if (actions === undefined || actions.length === 0) return [];
-  if (actions.length === 1) return [{ ...suggestion, actions }];
-  return actions.map((action, i) => ({
-    label: `Step ${i + 1} of ${actions.length} (${suggestion.label}): ${action.description}`,
+/** A removal as Epic shows it: the description says that the replacement is in the card's detail. */
+function removal(action: Action, suggestion: Suggestion, replaced: boolean): Suggestion | undefined {
+  const resource = action.resource;
+  let resourceId = action.resourceId;
+  if (action.type !== 'delete') resourceId = resource?.id === undefined ? undefined : `${resource.resourceType}/${resource.id}`;
+  if (resourceId === undefined) return undefined; // an order without an id cannot be named: nothing to offer
+  const base =
+    action.type === 'delete' || resource === undefined ? action.description : `Remove the draft order for ${orderName(resource)}`;
+  return {
+    label: suggestion.label,
     uuid: randomUUID(),
     ...(suggestion.isRecommended !== undefined ? { isRecommended: suggestion.isRecommended } : {}),
-    actions: [action],
-  }));
+    actions: [
+      {
+        type: 'delete',
+        description: replaced ? `${base}. What to order instead, once it is removed, is in the card's detail.` : base,
+        resourceId,
+      },
+    ],
+  };
 }
+
+function split(suggestion: Suggestion): Split {
+  const actions = suggestion.actions ?? [];
+  if (actions.length === 1 && actions[0]?.type !== 'update') return { suggestions: [{ ...suggestion }] };
+  if (actions.every((a) => a.type === 'create'))
+    return {
+      suggestions: actions.map((action) => ({
+        label: `${suggestion.label}: ${action.description}`,
+        uuid: randomUUID(),
+        ...(suggestion.isRecommended !== undefined ? { isRecommended: suggestion.isRecommended } : {}),
+        actions: [action],
+      })),
+    };
+  if (actions.every((a) => a.type === 'delete'))
+    return { suggestions: actions.flatMap((a) => removal(a, suggestion, false) ?? []) };
+  // A replace or an update: the removals only; the rest goes, in words, to the detail.
+  const replacements = actions.filter((a) => a.type !== 'delete').map(replacementText);
+  return {
+    suggestions: actions.flatMap((a) => (a.type === 'create' ? [] : (removal(a, suggestion, true) ?? []))),
+    byHand: `${suggestion.label}: ${replacements.join('; ')}`,
+  };
+}
+
+const BY_HAND_INTRO =
+  '**Not offered as one-click orders here.** This EHR applies each suggestion on its own, so an order offered ' +
+  'in place of another could be accepted while the order this card warns about stays. Accept the removal ' +
+  'first; then, if wanted, order by hand:';
 
 function epicCard(card: Card): Card {
   const topic = card.source.topic;
@@ -82,10 +124,37 @@ function epicCard(card: Card): Card {
     topic?.code === undefined
       ? card.source
       : { ...card.source, topic: { ...topic, system: TOPIC_ALPHANUMERIC_SYSTEM, code: alphanumericTopic(topic.code) } };
-  const suggestions = (card.suggestions ?? []).flatMap(splitSuggestion);
+
+  const suggestions: Suggestion[] = [];
+  const removed = new Map<string, Suggestion>();
+  const byHand: string[] = [];
+  for (const original of card.suggestions ?? []) {
+    const parts = split(original);
+    if (parts.byHand !== undefined) byHand.push(parts.byHand);
+    for (const s of parts.suggestions) {
+      const action = s.actions?.[0];
+      const id = action?.type === 'delete' ? action.resourceId : undefined;
+      if (id === undefined) {
+        suggestions.push(s);
+        continue;
+      }
+      // The same order removed by several suggestions (remove the opioid; or replace it): offered once,
+      // pre-selected when any of them was recommended.
+      const seen = removed.get(id);
+      if (seen === undefined) {
+        removed.set(id, s);
+        suggestions.push(s);
+      } else if (s.isRecommended === true) seen.isRecommended = true;
+    }
+  }
+
   const out: Card = { ...card, source };
   delete out.suggestions;
   delete out.selectionBehavior;
+  if (byHand.length > 0) {
+    const list = byHand.map((line) => `- ${escapeMarkdown(line)}`).join('\n');
+    out.detail = [card.detail, `${BY_HAND_INTRO}\n\n${list}`].filter((s) => s !== undefined && s !== '').join('\n\n');
+  }
   if (suggestions.length > 0) {
     out.suggestions = suggestions;
     out.selectionBehavior = 'any';
