@@ -1,7 +1,10 @@
 import type { Bundle, FhirResource, MedicationRequest, OperationOutcome } from 'fhir/r4.js';
 import { randomUUID } from 'node:crypto';
+import express from 'express';
 import request from 'supertest';
 import type { CdsRequest, OrderSelectRequest, OrderSignRequest } from '../../src/cds/types.js';
+import { errorHandler } from '../../src/http/errors.js';
+import { createLogger } from '../../src/log.js';
 import { loadScenario } from '../../tools/fixtures/scenarios.js';
 import { cds } from '../helpers/cds-client.js';
 import { clone, validOrderSelect, validOrderSign, validPatientView } from '../helpers/requests.js';
@@ -271,4 +274,21 @@ test('a path that is not valid percent-encoding answers 400 with an OperationOut
   const lines = service.logs.lines().filter((l) => l['reqId'] === reqId);
   expect(lines.map((l) => l['level'])).not.toContain('error');
   expect(JSON.stringify(lines)).not.toMatch(/URIError|\bat \S+ \(/);
+});
+
+test('a URIError that is not the router refusing the path (a fault of the service) stays a 500, logged as an error', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({
+    level: 'info',
+    destination: { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) },
+  });
+  const app = express();
+  app.get('/decodes', () => {
+    decodeURIComponent('%E0%A4%A'); // throws URIError, without the router's status 400
+  });
+  app.use(errorHandler(() => log));
+  const res = await request(app).get('/decodes');
+  expect(res.status).toBe(500);
+  expect((res.body as OperationOutcome).issue[0]?.code).toBe('exception');
+  expect(lines.map((l) => l['msg'])).toEqual(['unexpected error']);
 });
