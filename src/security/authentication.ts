@@ -50,7 +50,7 @@ export async function buildAuthentication(
     if (production) throw new Error('the CDS Hooks sandbox preset is refused in production');
     for (const preset of sandboxPreset()) if (!issuers.some((i) => i.iss === preset.iss)) issuers.push(preset);
     log.warn(
-      "CDS Hooks sandbox preset is ON: JWTs signed with the sandbox's public key are trusted. Never use this with real patient data.",
+      "CDS Hooks sandbox preset is ON: JWTs that the sandbox's published key verifies are trusted, and its private key is public (anyone can sign them). Never use this with real patient data.",
     );
   }
   if (production && issuers.length === 0) throw new Error('production needs at least one trusted issuer');
