@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { badRequest, type Issue } from '../http/operation-outcome.js';
+import { isObject } from '../record/read.js';
 import { discoverySchema, feedbackSchema, requestSchemas, responseSchema } from './schemas.js';
 import type {
   CdsRequest,
@@ -106,7 +107,7 @@ export class CdsValidator {
     }
     // Two errors said in words instead of ajv's: `hook` is fixed per service, so a request for another hook is
     // named as such; token_type is "Bearer" in any case, not a regular expression.
-    const sent = (body as { hook?: unknown } | null)?.hook;
+    const sent = isObject(body) ? body['hook'] : undefined;
     throw badRequest(
       issuesOf(validate, '', (error) => {
         if (error.instancePath === '/hook' && error.keyword === 'const' && typeof sent === 'string')
