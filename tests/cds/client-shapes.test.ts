@@ -84,6 +84,24 @@ describe('ids up to 256 characters, wherever the service echoes them', () => {
     expect(res.body.cards.map((c) => c.source.topic?.code)).toEqual(['acetaminophen-max-dose']);
   });
 
+  test('an Epic Medication id (108 characters) that prefetch does not include is read from fhirServer by that id', async () => {
+    const body = scenarioRequest(loadScenario('add-duloxetine-nsaid-and-acetaminophen', new Date()), service.registry, {
+      prefetch: 'full',
+      fhirServer: `${fhir.url}/fhir`,
+    });
+    const medicationId = epicId(108);
+    const medications = (body.prefetch?.['medications'] as Bundle | undefined)?.entry ?? [];
+    const order = medications.map((e) => e.resource).find((r): r is MedicationRequest => r?.resourceType === 'MedicationRequest');
+    if (order === undefined) throw new Error('scenario has a current medication');
+    delete order.medicationCodeableConcept;
+    order.medicationReference = { reference: `Medication/${medicationId}` };
+    const before = fhir.hits.length;
+    const res = await cds(service.app).hook('hip-pain-patient-view', body);
+    expect(res.status).toBe(200);
+    const reads = fhir.hits.slice(before).filter((h) => h.path.startsWith('/fhir/Medication?'));
+    expect(reads.map((h) => decodeURIComponent(h.path))).toEqual([`/fhir/Medication?_id=${medicationId}&_count=200`]);
+  });
+
   test('an encounterId of 256 characters is echoed in suggested orders; 257 is refused naming it', async () => {
     const body = clone(validPatientView(service.registry));
     body.context.encounterId = epicId(256);
