@@ -233,6 +233,23 @@ test('the same order removed by several suggestions (replace it, or remove it) i
   expect(validator.responseIssues({ cards: epicCard === undefined ? [] : [epicCard] })).toEqual([]);
 });
 
+test('alternatives (MR or CT arthrogram) are never all pre-selected: Epic pre-selects what isRecommended', async () => {
+  const s = loadScenario('advanced-imaging-fai-after-failed-conservative-care', NOW);
+  const [plainCard] = await call(s, PLAIN, plainKey);
+  const [epicCard] = await call(s, EPIC, epicKey);
+  expect(plainCard?.selectionBehavior).toBe('at-most-one');
+  expect(plainCard?.suggestions?.map((x) => x.isRecommended === true)).toEqual([true, false]);
+  expect(epicCard?.suggestions?.map((x) => x.isRecommended === true)).toEqual([true, false]);
+  if (plainCard === undefined) throw new Error('expected the card');
+  // Were both alternatives recommended, only the first would be pre-selected under epic.
+  const both: Card = { ...plainCard, suggestions: (plainCard.suggestions ?? []).map((x) => ({ ...x, isRecommended: true })) };
+  const [rewritten] = epicProfile({ cards: [both] }).cards;
+  expect(rewritten?.suggestions?.map((x) => x.isRecommended === true)).toEqual([true, false]);
+  expect(
+    epicProfile({ cards: [{ ...both, selectionBehavior: 'any' }] }).cards[0]?.suggestions?.map((x) => x.isRecommended),
+  ).toEqual([true, true]);
+});
+
 test('several new orders in one suggestion (two radiographs) become one suggestion each, all still offered', async () => {
   const s = loadScenario('radiographs-first-pain-better-by-1-point', NOW);
   const [plainCard] = await call(s, PLAIN, plainKey);

@@ -20,6 +20,8 @@ import { TOPIC_SYSTEM } from '../../pathway/topics.js';
  *    order the card warns about (for `acetaminophen-max-dose`: a second acetaminophen order, a higher total
  *    than the one the card warns against); the card's detail says what to order by hand once the removal is
  *    accepted, with the schedule. The same order removed by several suggestions is offered once.
+ *  - in a card whose suggestions were alternatives (`at-most-one`), only the parts of the first recommended one
+ *    stay `isRecommended` (Epic pre-selects them; alternatives must not all be pre-selected);
  *  - `source.topic.code`: the topic's code in lower camel case (`radiographs-first` -> `radiographsFirst`),
  *    under its own system, TOPIC_ALPHANUMERIC_SYSTEM, since it is not a code of the topic CodeSystem. The
  *    mapping is one-to-one and reversible (topicFromAlphanumeric).
@@ -127,25 +129,33 @@ function epicCard(card: Card): Card {
 
   const suggestions: Suggestion[] = [];
   const removed = new Map<string, Suggestion>();
+  /** The rendered suggestions each Epic suggestion comes from (several, for a removal they share). */
+  const origins = new Map<Suggestion, Set<number>>();
   const byHand: string[] = [];
-  for (const original of card.suggestions ?? []) {
+  (card.suggestions ?? []).forEach((original, i) => {
     const parts = split(original);
     if (parts.byHand !== undefined) byHand.push(parts.byHand);
     for (const s of parts.suggestions) {
       const action = s.actions?.[0];
       const id = action?.type === 'delete' ? action.resourceId : undefined;
-      if (id === undefined) {
-        suggestions.push(s);
-        continue;
-      }
       // The same order removed by several suggestions (remove the opioid; or replace it): offered once,
       // pre-selected when any of them was recommended.
-      const seen = removed.get(id);
-      if (seen === undefined) {
-        removed.set(id, s);
-        suggestions.push(s);
-      } else if (s.isRecommended === true) seen.isRecommended = true;
+      const seen = id === undefined ? undefined : removed.get(id);
+      if (seen !== undefined) {
+        if (s.isRecommended === true) seen.isRecommended = true;
+        origins.get(seen)?.add(i);
+        continue;
+      }
+      if (id !== undefined) removed.set(id, s);
+      suggestions.push(s);
+      origins.set(s, new Set([i]));
     }
+  });
+  // Epic pre-selects every suggestion that isRecommended. Alternatives (an `at-most-one` card: MR or CT
+  // arthrogram) must not all be pre-selected: only what comes from the first recommended one stays so.
+  if (card.selectionBehavior === 'at-most-one') {
+    const chosen = (card.suggestions ?? []).findIndex((x) => x.isRecommended === true);
+    for (const s of suggestions) if (s.isRecommended === true && origins.get(s)?.has(chosen) !== true) s.isRecommended = false;
   }
 
   const out: Card = { ...card, source };
