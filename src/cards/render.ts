@@ -1,6 +1,7 @@
 import type { FhirResource, Reference } from 'fhir/r4.js';
 import Mustache from 'mustache';
 import { randomUUID } from 'node:crypto';
+import { RELATIVE_REFERENCE } from '../cds/ids.js';
 import type { Action, Card, Suggestion } from '../cds/types.js';
 import type { PathwayConfig } from '../pathway/config.js';
 import type { PatientFacts } from '../pathway/facts.js';
@@ -20,7 +21,6 @@ import { baseView, buildView, present, type View } from './view.js';
  */
 
 const MAX_SUMMARY = 139;
-const RELATIVE_REFERENCE = /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 const ONE_PLACEHOLDER = /^\{\{\s*([\w.]+)\s*\}\}$/;
 
 /** Separates a card's detail from the line that cites its sources (the "optional section" after the detail). */

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { Pathway } from '../pathway/run.js';
 import type { IssuedCards } from './issued-cards.js';
 import type { ServiceRegistry } from './registry.js';
-import type { CdsResponse, OrderSelectContext } from './types.js';
+import type { CdsResponse } from './types.js';
 import type { CdsValidator } from './validate.js';
 
 export interface HookServiceDeps {
@@ -46,6 +46,11 @@ export class HookService {
     // A child logger only when something is worth a line of its own (a failed query, an undecided rule).
     let child: Logger | undefined;
     const log = (): Logger => (child ??= ctx.log.child(bindings));
+    // An order hook without draftOrders (an EHR client not given them) has nothing to judge: no cards, not a 400.
+    if (request.hook !== 'patient-view' && request.context.draftOrders === undefined) {
+      log().info({ noCardsBecause: 'no-draft-orders' }, 'order hook without context.draftOrders: no cards');
+      return { cards: [] };
+    }
 
     const gathered = await gatherer.gather(service, request, {
       log,
@@ -65,7 +70,7 @@ export class HookService {
         },
         entries: gathered.entries,
         draftOrders: gathered.draftOrders,
-        ...(request.hook === 'order-select' ? { selections: (context as OrderSelectContext).selections } : {}),
+        ...(request.hook === 'order-select' ? { selections: request.context.selections } : {}),
       },
       { unknown: gathered.unknown },
     );

@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { applyCardProfile } from '../cards/profiles/index.js';
 import { baseUrlOf } from '../http/base-url.js';
 import { sendJson, jsonBody } from '../http/json-body.js';
 import { HttpError } from '../http/operation-outcome.js';
@@ -27,9 +28,10 @@ export interface CdsRoutesDeps {
   publicBaseUrl?: string;
 }
 
-const JSON_TYPE = /^application\/([a-z.+-]+\+)?json$/i;
+/** application/json, application/fhir+json, any other `+json`, and the pre-R4 `application/json+fhir` some EHRs still send. */
+const JSON_TYPE = /^application\/([a-z.+-]+\+)?json(\+fhir)?$/i;
 
-/** 415 unless the body is declared as JSON (application/json, application/fhir+json). */
+/** 415 unless the body is declared as JSON (application/json, application/fhir+json, application/json+fhir). */
 function requireJson(req: Request, _res: Response, next: NextFunction): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
   if (!JSON_TYPE.test(type)) {
@@ -101,7 +103,9 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       baseUrl: baseUrlOf(req, deps.publicBaseUrl),
       checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
     });
-    if (!res.headersSent) sendJson(res, 200, response); // the request time-out (503) may have answered already
+    // The caller's card profile (its trusted-issuer entry's `profile`), then the answer; the request time-out
+    // (503) may have answered already.
+    if (!res.headersSent) sendJson(res, 200, applyCardProfile(caller?.profile, response));
   });
   router.all('/cds-services/:id', known, methodNotAllowed('POST'));
 

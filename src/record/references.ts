@@ -1,4 +1,5 @@
 import { isObject, type Json, objects, str } from './read.js';
+import { REFERENCE_TAIL } from '../cds/ids.js';
 
 type R = Record<string, Json>;
 
@@ -22,7 +23,7 @@ export class ReferenceResolver {
     const direct = this.byKey.get(ref);
     if (direct !== undefined) return direct;
     // https://ehr.example/fhir/Medication/123 -> Medication/123 (history suffixes removed)
-    const m = /([A-Za-z]+)\/([A-Za-z0-9\-.]{1,256})(?:\/_history\/[^/]+)?$/.exec(ref);
+    const m = REFERENCE_TAIL.exec(ref);
     return m ? this.byKey.get(`${m[1]}/${m[2]}`) : undefined;
   }
 }
