@@ -6,7 +6,6 @@ import { HookService } from './cds/hook-service.js';
 import { IssuedCards } from './cds/issued-cards.js';
 import { loadServiceRegistry, type ServiceRegistry } from './cds/registry.js';
 import { CdsValidator } from './cds/validate.js';
-import { CardRenderer } from './cards/render.js';
 import { loadCardTemplates } from './cards/templates.js';
 import type { ServiceConfig } from './config/service-config.js';
 import { FileFeedbackStore, type FeedbackStore, MemoryFeedbackStore } from './feedback/store.js';
@@ -14,7 +13,7 @@ import { FhirHttpFetcher } from './fhir/fhir-client.js';
 import { DataGatherer, type FhirFetcher } from './fhir/gather.js';
 import { createLogger, type Logger } from './log.js';
 import { loadPathwayConfig, type PathwayConfig } from './pathway/config.js';
-import { RecordIndexer } from './record/index-record.js';
+import { Pathway } from './pathway/run.js';
 import { FhirServerPolicy } from './security/fhir-server-policy.js';
 import { buildAuthentication } from './security/authentication.js';
 import type { JwksFetch } from './security/jwks.js';
@@ -75,8 +74,7 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     serversForIssuer: auth.serversForIssuer,
   });
 
-  const indexer = new RecordIndexer(terminology);
-  const renderer = new CardRenderer(templates, pathwayConfig);
+  const pathway = new Pathway(terminology, templates, pathwayConfig);
   const hooks = new HookService({
     registry,
     validator,
@@ -85,17 +83,13 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
       maxEntries: config.fhir.maxEntries,
       maxResources: config.fhir.maxResources,
     }),
-    indexer,
-    pathwayConfig,
-    renderer,
+    pathway,
     issuedCards,
   });
   const site = new PathwaySite({
     templates,
     terminology,
-    pathwayConfig,
-    renderer,
-    indexer,
+    pathway,
     feedback: (topic) => feedbackSummary(feedbackStore, templates, topic),
     ...(overrides.now !== undefined ? { now: overrides.now } : {}),
   });

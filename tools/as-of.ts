@@ -1,82 +1,68 @@
 import type { FhirResource } from 'fhir/r4.js';
+import type { GatheredEntry } from '../src/record/index-record.js';
+import { firstDate, isObject, type Json, periodStart } from '../src/record/read.js';
 
 /**
- * A chart as it was on a given day: `--as-of last-encounter` opens it the day after its latest encounter, so a
- * Synthea record's trajectory can be reviewed as if live; `--as-of <date>` opens it on that date. Resources dated
- * after the day are left out (they had not happened yet).
+ * "As of": evaluate a record as if the chart were opened at another time (npm run evaluate -- <file> --as-of
+ * last-encounter | YYYY-MM-DD). `last-encounter` is the day after the record's latest encounter, so a Synthea
+ * record's trajectory can be reviewed as if live. Resources dated after that moment are left out (the chart did
+ * not have them yet); statuses stay as recorded.
  */
-export type AsOf = 'now' | 'last-encounter' | Date;
 
-export function parseAsOf(value: string | undefined): AsOf {
-  if (value === undefined || value === 'now') return 'now';
-  if (value === 'last-encounter') return 'last-encounter';
-  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T12:00:00Z` : value);
-  if (Number.isNaN(d.getTime())) throw new Error(`--as-of takes last-encounter, now or a date (YYYY-MM-DD), got "${value}"`);
+const DAY = 24 * 60 * 60 * 1000;
+
+/** The date a resource is about, when it has one the pathway reads (docs/clinical-spec.md §1 dates). */
+export function resourceDate(resource: FhirResource): Date | undefined {
+  const r = resource as unknown as Record<string, Json>;
+  switch (resource.resourceType) {
+    case 'Encounter':
+      return firstDate(isObject(r['period']) ? r['period']['end'] : undefined, periodStart(r['period']));
+    case 'Condition':
+      return firstDate(r['onsetDateTime'], periodStart(r['onsetPeriod']), r['recordedDate']);
+    case 'Observation':
+    case 'DiagnosticReport':
+      return firstDate(r['effectiveDateTime'], periodStart(r['effectivePeriod']), r['issued']);
+    case 'MedicationRequest':
+    case 'ServiceRequest':
+      return firstDate(r['authoredOn']);
+    case 'Procedure':
+      return firstDate(r['performedDateTime'], periodStart(r['performedPeriod']));
+    case 'ImagingStudy':
+      return firstDate(r['started']);
+    default:
+      return undefined;
+  }
+}
+
+/** The day after the latest Encounter of the record (its end, else its start), or undefined without one. */
+export function dayAfterLastEncounter(entries: readonly GatheredEntry[]): Date | undefined {
+  let latest: number | undefined;
+  for (const { resource } of entries) {
+    if (resource.resourceType !== 'Encounter') continue;
+    const t = resourceDate(resource)?.getTime();
+    if (t !== undefined && (latest === undefined || t > latest)) latest = t;
+  }
+  if (latest === undefined) return undefined;
+  const d = new Date(latest + DAY);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 12));
+}
+
+/** "last-encounter" or a date (YYYY-MM-DD or an ISO dateTime) to the moment the chart is opened. */
+export function asOf(arg: string, entries: readonly GatheredEntry[]): Date {
+  if (arg === 'last-encounter') {
+    const d = dayAfterLastEncounter(entries);
+    if (d === undefined) throw new Error('the record has no Encounter to take "last-encounter" from');
+    return d;
+  }
+  const d = firstDate(/^\d{4}-\d{2}-\d{2}$/.test(arg) ? `${arg}T12:00:00Z` : arg);
+  if (d === undefined) throw new Error(`--as-of wants "last-encounter" or a date, not "${arg}"`);
   return d;
 }
 
-function str(x: unknown): string | undefined {
-  return typeof x === 'string' ? x : undefined;
-}
-
-function field(r: FhirResource, key: string): unknown {
-  return (r as unknown as Record<string, unknown>)[key];
-}
-
-/** The date a resource happened on, as the pathway reads it (onset, performed, effective, authored, issued...). */
-export function resourceDate(r: FhirResource): Date | undefined {
-  const period = (k: string): string | undefined => str((field(r, k) as { start?: unknown } | undefined)?.start);
-  const candidates = [
-    str(field(r, 'onsetDateTime')),
-    period('onsetPeriod'),
-    str(field(r, 'recordedDate')),
-    str(field(r, 'performedDateTime')),
-    period('performedPeriod'),
-    str(field(r, 'effectiveDateTime')),
-    period('effectivePeriod'),
-    str(field(r, 'authoredOn')),
-    str(field(r, 'issued')),
-    str(field(r, 'started')),
-    period('period'),
-    str(field(r, 'occurrenceDateTime')),
-  ];
-  for (const c of candidates) {
-    if (c === undefined) continue;
-    const d = new Date(c);
-    if (!Number.isNaN(d.getTime())) return d;
-  }
-  return undefined;
-}
-
-/** The end (else start) of the latest Encounter of the record. */
-export function lastEncounter(resources: readonly FhirResource[]): Date | undefined {
-  let latest: Date | undefined;
-  for (const r of resources) {
-    if (r.resourceType !== 'Encounter') continue;
-    const when = str(r.period?.end) ?? str(r.period?.start);
-    const d = when !== undefined ? new Date(when) : undefined;
-    if (d !== undefined && !Number.isNaN(d.getTime()) && (latest === undefined || d > latest)) latest = d;
-  }
-  return latest;
-}
-
-const DAY_MS = 24 * 3600 * 1000;
-
-/** The "now" of an evaluation: the day after the latest encounter (noon UTC), a given date, or the clock. */
-export function evaluationDate(asOf: AsOf, resources: readonly FhirResource[], clock: Date = new Date()): Date {
-  if (asOf === 'now') return clock;
-  if (asOf instanceof Date) return asOf;
-  const last = lastEncounter(resources);
-  if (last === undefined) return clock;
-  const next = new Date(last.getTime() + DAY_MS);
-  next.setUTCHours(12, 0, 0, 0);
-  return next;
-}
-
-/** The record as it was at `now`: resources dated after it are dropped; undated ones are kept. */
-export function chartAsOf<T extends FhirResource>(resources: readonly T[], now: Date): T[] {
-  return resources.filter((r) => {
-    const d = resourceDate(r);
+/** The entries the chart had at `now`: those dated after it are left out. */
+export function chartAt(entries: readonly GatheredEntry[], now: Date): GatheredEntry[] {
+  return entries.filter((e) => {
+    const d = resourceDate(e.resource);
     return d === undefined || d.getTime() <= now.getTime();
   });
 }

@@ -67,6 +67,8 @@ async function main(args: readonly string[]): Promise<void> {
   print(`  fhirServiceUrl      = ${fhirUrl}`);
   print('  patientId           = the patient id below');
   print('The sandbox shows patient-view cards; order scenarios also show their order cards with the curl command.');
+  print('The sandbox signs its calls (verified with CDS_SANDBOX_PRESET=true, which ships its public key set); the curl');
+  print('commands below carry no JWT and work in development with or without the preset, not with AUTH_REQUIRED=true.');
   print();
 
   for (const name of scenarioNames()) {

@@ -1,19 +1,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CardRenderer } from '../src/cards/render.js';
 import { loadCardTemplates, type ActionTemplate, type CardTemplate, type PathwaySource } from '../src/cards/templates.js';
 import type { Card } from '../src/cds/types.js';
 import { loadPathwayConfig } from '../src/pathway/config.js';
-import { evaluatePathway } from '../src/pathway/evaluate.js';
-import { RecordIndexer } from '../src/record/index-record.js';
+import { Pathway } from '../src/pathway/run.js';
 import { projectPath } from '../src/data-files.js';
 import { loadScenario, scenarioNames } from './fixtures/scenarios.js';
 import { RULES } from '../src/pathway/rules/index.js';
 import { TOPIC_SYSTEM, OVERRIDE_REASON_SYSTEM } from '../src/pathway/topics.js';
 import { loadTerminology } from '../src/terminology/valuesets.js';
+import { alertBurden, alertBurdenSection, episodeTrajectories } from './alert-burden.js';
 
 /**
- * Writes docs/pathway.md, the document a clinician signs off, from the sources of truth: each rule's `about`
- * (src/pathway/rules), each card template (cards/), the value sets (valuesets/), the thresholds
+ * Writes docs/pathway.md, the document a clinician signs off, from the sources of truth: each rule's named
+ * conditions (`when`, `unless`: the names the code runs, src/pathway/rules), each card template (cards/), the value sets (valuesets/), the thresholds
  * (config/pathway.yaml), the scenarios (fhir-fixtures/scenarios) and the hand-written choices
  * (docs/pathway-choices.md). `npm run docs` regenerates it; a test fails when it is out of date.
  */
@@ -60,7 +59,8 @@ function describeAction(a: ActionTemplate): string {
     a.laterality !== undefined
       ? ` — for one hip: the side the hip conditions name is added (bodySite, text${a.laterality.codes !== undefined ? `; side-specific codes ${Object.values(a.laterality.codes).map((c) => `${c.code} "${c.display}"`).join(', ')}` : ''}), or the text asks to confirm it`
       : '';
-  return `create ${String(r['resourceType'])} (${String(r['intent'] ?? '')}): ${codesOf(r)}${dose}${side}`;
+  const text = (x: unknown): string => (typeof x === 'string' ? x : '');
+  return `create ${text(r['resourceType'])} (${text(r['intent'])}): ${codesOf(r)}${dose}${side}`;
 }
 
 export function renderPathwayDoc(): string {
@@ -70,21 +70,18 @@ export function renderPathwayDoc(): string {
   const now = new Date('2026-01-15T09:00:00Z');
   const scenarios = scenarioNames().map((n) => loadScenario(n, now));
   const pathwayConfig = loadPathwayConfig();
-  const renderer = new CardRenderer(templates, pathwayConfig);
-  const indexer = new RecordIndexer(terminology);
+  const pathwayRunner = new Pathway(terminology, templates, pathwayConfig);
   const example = (topic: string, scenarioName: string | undefined): Card | undefined => {
     const s = scenarios.find((x) => x.name === scenarioName);
     if (s === undefined) return undefined;
-    const record = indexer.index({
+    const run = pathwayRunner.run(s.hook, {
       now,
       context: { patientId: s.patientId, userId: 'Practitioner/example' },
       entries: [s.patient, ...s.resources].map((resource) => ({ resource })),
       draftOrders: (s.draftOrders ?? []).map((resource) => ({ resource })),
       ...(s.hook === 'order-select' ? { selections: s.selections ?? [] } : {}),
     });
-    const result = evaluatePathway(record, s.hook, pathwayConfig);
-    const finding = result.findings.find((f) => f.topic === topic);
-    return finding !== undefined ? renderer.render(finding, result.facts, record) : undefined;
+    return run.cards[run.findings.findIndex((f) => f.topic === topic)];
   };
   const config = readFileSync(projectPath('config', 'pathway.yaml'), 'utf8');
   const choices = readFileSync(projectPath('docs', 'pathway-choices.md'), 'utf8').trim();
@@ -104,6 +101,11 @@ export function renderPathwayDoc(): string {
     'The two sources are 2025 clinical summaries of guidelines published on a medical information site (Dr.Oracle),',
     'not professional-society guidelines; cards cite them by title as the pathway\'s sources.',
     '',
+    '"Fires when" and "Must not fire when" list the named conditions the code runs (src/pathway/conditions.ts and each',
+    "rule's own), with the terms of docs/clinical-spec.md §2. An excluded patient (under 18, deceased, or an active hip",
+    'fracture) gets no patient-view card at all; contradicting patient-view cards are never returned together',
+    '(src/pathway/contradictions.ts).',
+    '',
     `Cards carry \`source.topic\` = { system \`${TOPIC_SYSTEM}\`, code = the topic code }; override reasons use`,
     `\`${OVERRIDE_REASON_SYSTEM}\`. Placeholders in {{double braces}} are filled with the patient's own facts.`,
     '',
@@ -116,6 +118,7 @@ export function renderPathwayDoc(): string {
     '- [Shared phrases](#shared-phrases)',
     '- [Windows and thresholds](#windows-and-thresholds)',
     '- [Value sets](#value-sets)',
+    '- [Alert burden on the Synthea records](#alert-burden-on-the-synthea-records)',
     '- [Choices where the clinical specification is silent](#choices-where-the-clinical-specification-is-silent)',
     '- [Topics and test patients](#topics-and-test-patients)',
     '',
@@ -130,9 +133,9 @@ export function renderPathwayDoc(): string {
       '',
       `**${t.display}** — indicator \`${t.indicator}\` — hook${rule.hooks === 'order' ? 's order-select (selected orders) and order-sign (all draft orders)' : ' patient-view'}`,
       '',
-      `- **Fires when:** ${rule.about.fires}`,
-      `- **Must not fire when:** ${rule.about.notWhen ?? '(no exclusion beyond the trigger)'}`,
-      ...(rule.about.suggestion !== undefined ? [`- **Suggestion logic:** ${rule.about.suggestion}`] : []),
+      `- **Fires when:** ${rule.when.map((c) => c.name).join('; and ')}.`,
+      `- **Must not fire when:** ${rule.unless.length > 0 ? `${rule.unless.map((c) => c.name).join('; or ')}.` : '(no exclusion beyond the trigger)'}`,
+      ...(rule.suggests !== undefined ? [`- **Suggestion logic:** ${rule.suggests}`] : []),
       `- **Needs:** ${rule.needs.join(', ')} (when one of them is unknown, the rule does not run: docs/fhir-data.md)`,
       '',
       `**Summary:** ${t.summary}`,
@@ -207,6 +210,7 @@ export function renderPathwayDoc(): string {
     `| \`medication-products\` | ${terminology.products.size} products | RxNorm clinical drugs mapped to ingredients, strengths and classes (route-aware) |`,
     '',
   );
+  out.push(...alertBurdenSection(alertBurden(pathwayRunner), episodeTrajectories(pathwayRunner)));
   out.push('## Choices where the clinical specification is silent', '', choices, '');
   out.push(
     '## Topics and test patients',

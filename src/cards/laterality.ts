@@ -1,12 +1,14 @@
-import type { CodeableConcept, Coding, Condition } from 'fhir/r4.js';
+import type { CodeableConcept, Coding } from 'fhir/r4.js';
+import type { Laterality } from '../record/types.js';
 import { projectPath, readJsonFile } from '../data-files.js';
 import { codingKey } from '../terminology/coding.js';
 
 /**
- * The side of the hip a patient's hip conditions name, for the laterality of suggested imaging, injection and
- * referral orders (docs/clinical-spec.md §3). A condition names a side by a side-specific code (ICD-10-CM M16.12
- * left, M25.551 right, M16.0 both ...) or by its bodySite (SNOMED CT left/right hip region, or a laterality
- * qualifier). The codes are data: valuesets/hip-side-left.json, hip-side-right.json and hip-side-both.json.
+ * The side of the hip for the laterality of suggested imaging, injection and referral orders (docs/clinical-spec.md
+ * §3). A condition names a side by a side-specific code (ICD-10-CM M16.12 left, M25.551 right, M16.0 both ...) or
+ * by its bodySite (SNOMED CT left/right hip region, or a laterality qualifier): the indexer reads it once
+ * (ConditionEntry.laterality, src/record/laterality.ts). A draft order being replaced names its side by its
+ * bodySite. The codes are data: valuesets/laterality-left.json, laterality-right.json, laterality-bilateral.json.
  *
  * One side named by the conditions: that side. Both sides, or none: the order asks the clinician to confirm it.
  */
@@ -35,9 +37,9 @@ export function loadSideCodes(folder = projectPath('valuesets')): SideCodes {
   let codes = loaded.get(folder);
   if (codes === undefined) {
     codes = {
-      left: keysOf(`${folder}/hip-side-left.json`),
-      right: keysOf(`${folder}/hip-side-right.json`),
-      both: keysOf(`${folder}/hip-side-both.json`),
+      left: keysOf(`${folder}/laterality-left.json`),
+      right: keysOf(`${folder}/laterality-right.json`),
+      both: keysOf(`${folder}/laterality-bilateral.json`),
     };
     loaded.set(folder, codes);
   }
@@ -48,11 +50,6 @@ function codings(concept: CodeableConcept | CodeableConcept[] | undefined): Codi
   if (concept === undefined) return [];
   const list = Array.isArray(concept) ? concept : [concept];
   return list.flatMap((c) => (Array.isArray(c.coding) ? c.coding : []));
-}
-
-/** The sides one condition names (empty when it names none), from its code and its bodySite. */
-export function conditionSides(condition: Condition, codes: SideCodes): Set<'left' | 'right'> {
-  return sidesOf([...codings(condition.code), ...codings(condition.bodySite)], codes);
 }
 
 function sidesOf(list: readonly Coding[], codes: SideCodes): Set<'left' | 'right'> {
@@ -90,9 +87,12 @@ function toSide(sides: ReadonlySet<'left' | 'right'>): HipSide {
   return 'unknown';
 }
 
-/** The side the patient's hip conditions name together. */
-export function hipSide(conditions: readonly Condition[], codes: SideCodes): HipSide {
+/** The side the patient's hip conditions name together (each as the indexer read it). */
+export function hipSide(lateralities: readonly Laterality[]): HipSide {
   const sides = new Set<'left' | 'right'>();
-  for (const c of conditions) for (const s of conditionSides(c, codes)) sides.add(s);
+  for (const l of lateralities) {
+    if (l === 'left' || l === 'both') sides.add('left');
+    if (l === 'right' || l === 'both') sides.add('right');
+  }
   return toSide(sides);
 }

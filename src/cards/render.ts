@@ -1,6 +1,7 @@
 import type { FhirResource, Reference } from 'fhir/r4.js';
 import Mustache from 'mustache';
 import { randomUUID } from 'node:crypto';
+import { RELATIVE_REFERENCE } from '../cds/ids.js';
 import type { Action, Card, Suggestion } from '../cds/types.js';
 import type { PathwayConfig } from '../pathway/config.js';
 import type { PatientFacts } from '../pathway/facts.js';
@@ -20,7 +21,6 @@ import { baseView, buildView, present, type View } from './view.js';
  */
 
 const MAX_SUMMARY = 139;
-const RELATIVE_REFERENCE = /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 const ONE_PLACEHOLDER = /^\{\{\s*([\w.]+)\s*\}\}$/;
 
 /** Separates a card's detail from the line that cites its sources (the "optional section" after the detail). */
@@ -121,10 +121,7 @@ export class CardRenderer {
   private side(facts: PatientFacts): HipSide {
     let side = this.sides.get(facts);
     if (side === undefined) {
-      side = hipSide(
-        facts.hipConditions.map((c) => c.resource),
-        this.sideCodes,
-      );
+      side = hipSide(facts.hipConditions.map((c) => c.laterality));
       this.sides.set(facts, side);
     }
     return side;

@@ -1,3 +1,4 @@
+import type { TopicCode } from '../pathway/topics.js';
 import Mustache from 'mustache';
 import type { PathwayConfig } from '../pathway/config.js';
 import type { PatientFacts, PromTrend } from '../pathway/facts.js';
@@ -210,36 +211,40 @@ export function baseView(facts: PatientFacts, config: PathwayConfig, shared: Sha
   return withListTexts(base);
 }
 
+/** The names `derived` and `diagnosisFlags` add to a topic's view (for the start-up placeholder check). */
+export const DERIVED_KEYS: Readonly<Partial<Record<TopicCode, readonly string[]>>> = {
+  'overuse-early-care': ['injuryDuration'],
+  'nsaid-gastroprotection': ['ppiSuggested'],
+  'avoid-opioids': ['tramadolOrdered'],
+  'hip-preservation-referral': ['goodSurgicalOutcomes'],
+  'advanced-imaging-for-surgical-planning': ['goodSurgicalOutcomes'],
+};
+
 /** Values the card layer derives from a finding's evidence (never new facts: only how to word them). */
 function derived(finding: Finding, now: Date): View {
-  const injury = finding.evidence['injury'];
-  if (isRecord(injury) && injury['onset'] instanceof Date) return { injuryDuration: readableDuration(injury['onset'], now) };
-  const orders: unknown = finding.evidence['orders'];
-  if (!Array.isArray(orders)) return {};
+  if (finding.topic === 'overuse-early-care') {
+    const onset = finding.evidence.injury.onset;
+    return onset !== undefined ? { injuryDuration: readableDuration(onset, now) } : {};
+  }
+  // nsaid-gastroprotection: pantoprazole rather than omeprazole with clopidogrel (docs/clinical-spec.md §3).
+  if (finding.topic === 'nsaid-gastroprotection') {
+    return { ppiSuggested: finding.evidence.clopidogrel.length > 0 ? 'pantoprazole 40 mg' : 'omeprazole 20 mg' };
+  }
   // avoid-opioids: the source says "opioids (including tramadol)"; name tramadol only when tramadol is ordered.
-  const tramadolOrdered = (orders as readonly unknown[]).some(
-    (o) => isMedicationEntry(o) && o.ingredients.some((i) => i.name.toLowerCase().includes('tramadol')),
-  );
-  return { tramadolOrdered };
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object';
-}
-
-function isMedicationEntry(x: unknown): x is MedicationEntry {
-  return isRecord(x) && x['resourceType'] === 'MedicationRequest' && Array.isArray(x['ingredients']);
+  if (finding.topic === 'avoid-opioids') {
+    const tramadolOrdered = finding.evidence.orders.some((o: MedicationEntry) =>
+      o.ingredients.some((i) => i.name.toLowerCase().includes('tramadol')),
+    );
+    return { tramadolOrdered };
+  }
+  return {};
 }
 
 /** hip-preservation-referral: the source gives "good surgical outcomes" for FAI, labral and gluteus medius tears only. */
 const GOOD_OUTCOME_SETS: readonly string[] = [VS.fai, VS.labralTear, VS.gluteusMediusTear];
 function diagnosisFlags(finding: Finding): View {
-  const diagnoses: unknown = finding.evidence['diagnoses'];
-  if (!Array.isArray(diagnoses)) return {};
-  const goodSurgicalOutcomes = (diagnoses as readonly unknown[]).some((d) => {
-    const sets = isRecord(d) ? d['sets'] : undefined;
-    return sets instanceof Set && GOOD_OUTCOME_SETS.some((set) => sets.has(set));
-  });
+  if (finding.topic !== 'hip-preservation-referral' && finding.topic !== 'advanced-imaging-for-surgical-planning') return {};
+  const goodSurgicalOutcomes = finding.evidence.diagnoses.some((d) => GOOD_OUTCOME_SETS.some((set) => d.sets.has(set)));
   return { goodSurgicalOutcomes };
 }
 

@@ -1,23 +1,19 @@
-import type { CardRenderer } from '../cards/render.js';
 import type { DataGatherer, FhirServerCheck } from '../fhir/gather.js';
 import { notFound } from '../http/operation-outcome.js';
 import { topicPageUrl } from '../site/urls.js';
 import type { Logger } from '../log.js';
-import type { PathwayConfig } from '../pathway/config.js';
-import { evaluatePathway } from '../pathway/evaluate.js';
-import type { RecordIndexer } from '../record/index-record.js';
+import type { Pathway } from '../pathway/run.js';
 import type { IssuedCards } from './issued-cards.js';
 import type { ServiceRegistry } from './registry.js';
-import type { CdsResponse, OrderSelectContext } from './types.js';
+import type { CdsResponse } from './types.js';
 import type { CdsValidator } from './validate.js';
 
 export interface HookServiceDeps {
   registry: ServiceRegistry;
   validator: CdsValidator;
   gatherer: DataGatherer;
-  indexer: RecordIndexer;
-  pathwayConfig: PathwayConfig;
-  renderer: CardRenderer;
+  /** index -> facts -> rules -> cards (src/pathway/run.ts), the same pipeline the tools run. */
+  pathway: Pathway;
   issuedCards: IssuedCards;
 }
 
@@ -41,7 +37,7 @@ export class HookService {
   constructor(private readonly deps: HookServiceDeps) {}
 
   async call(serviceId: string, body: unknown, ctx: CallContext): Promise<CdsResponse> {
-    const { registry, validator, gatherer, indexer, pathwayConfig, renderer, issuedCards } = this.deps;
+    const { registry, validator, gatherer, pathway, issuedCards } = this.deps;
     const service = registry.get(serviceId);
     if (service === undefined) throw notFound(`no CDS service "${serviceId.slice(0, 64)}" here; GET /cds-services lists them`);
     const request = validator.hookRequest(body, service.hook);
@@ -50,6 +46,11 @@ export class HookService {
     // A child logger only when something is worth a line of its own (a failed query, an undecided rule).
     let child: Logger | undefined;
     const log = (): Logger => (child ??= ctx.log.child(bindings));
+    // An order hook without draftOrders (an EHR client not given them) has nothing to judge: no cards, not a 400.
+    if (request.hook !== 'patient-view' && request.context.draftOrders === undefined) {
+      log().info({ noCardsBecause: 'no-draft-orders' }, 'order hook without context.draftOrders: no cards');
+      return { cards: [] };
+    }
 
     const gathered = await gatherer.gather(service, request, {
       log,
@@ -58,21 +59,23 @@ export class HookService {
     });
     if (ctx.signal?.aborted === true) return { cards: [] }; // already answered (503) or the client is gone
     const context = request.context;
-    const record = indexer.index({
-      now: ctx.now,
-      context: {
-        patientId: context.patientId,
-        userId: context.userId,
-        ...(context.encounterId !== undefined ? { encounterId: context.encounterId } : {}),
+    const result = pathway.run(
+      request.hook,
+      {
+        now: ctx.now,
+        context: {
+          patientId: context.patientId,
+          userId: context.userId,
+          ...(context.encounterId !== undefined ? { encounterId: context.encounterId } : {}),
+        },
+        entries: gathered.entries,
+        draftOrders: gathered.draftOrders,
+        ...(request.hook === 'order-select' ? { selections: request.context.selections } : {}),
       },
-      entries: gathered.entries,
-      draftOrders: gathered.draftOrders,
-      ...(request.hook === 'order-select' ? { selections: (context as OrderSelectContext).selections } : {}),
-    });
-
-    const result = evaluatePathway(record, request.hook, pathwayConfig, { unknown: gathered.unknown });
+      { unknown: gathered.unknown },
+    );
+    const { record, cards } = result;
     for (const note of result.notes) log().info({ note }, 'pathway could not decide');
-    const cards = result.findings.map((f) => renderer.render(f, result.facts, record));
     for (let i = 0; i < cards.length; i++) {
       const finding = result.findings[i];
       const card = cards[i];

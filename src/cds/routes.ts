@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { applyCardProfile } from '../cards/profiles/index.js';
 import { baseUrlOf } from '../http/base-url.js';
 import { jsonBody } from '../http/json-body.js';
 import { HttpError } from '../http/operation-outcome.js';
@@ -28,9 +29,10 @@ export interface CdsRoutesDeps {
   publicBaseUrl?: string;
 }
 
-const JSON_TYPE = /^application\/([a-z.+-]+\+)?json$/i;
+/** application/json, application/fhir+json, any other `+json`, and the pre-R4 `application/json+fhir` some EHRs still send. */
+const JSON_TYPE = /^application\/([a-z.+-]+\+)?json(\+fhir)?$/i;
 
-/** The 415 of a body not declared as JSON (application/json, application/fhir+json); undefined when it is. */
+/** The 415 of a body not declared as JSON (application/json, application/fhir+json, application/json+fhir); undefined when it is. */
 export function notJson(req: Request): HttpError | undefined {
   const header = req.headers['content-type'] ?? '';
   const semicolon = header.indexOf(';');
@@ -65,14 +67,15 @@ export type HookCallDeps = Pick<CdsRoutesDeps, 'hooks' | 'checkFhirServer' | 'no
 
 /**
  * What POST /cds-services/{id} answers once the request is authenticated (`req.caller`) and its body read: the
- * hook call with the request's logger, access-line fields, abort signal, clock and base URL. The hook handler
- * (src/http/hook-handler.ts) runs it; the HTTP around it (request id, CORS, limits, time-out) is the handler's.
+ * hook call with the request's logger, access-line fields, abort signal, clock and base URL, then the caller's
+ * card profile. The hook handler (src/http/hook-handler.ts) runs it; the HTTP around it (request id, CORS,
+ * limits, time-out) is the handler's.
  */
 export function hookCall(deps: HookCallDeps): (req: Request, body: unknown) => Promise<CdsResponse> {
-  return (req, body) => {
+  return async (req, body) => {
     const caller = req.caller;
     const fields = req.logFields;
-    return deps.hooks.call(String(req.params['id']), body, {
+    const response = await deps.hooks.call(String(req.params['id']), body, {
       log: req.log,
       annotate: (added) => Object.assign(fields, added),
       ...(req.abortSignal !== undefined ? { signal: req.abortSignal } : {}),
@@ -80,6 +83,8 @@ export function hookCall(deps: HookCallDeps): (req: Request, body: unknown) => P
       baseUrl: baseUrlOf(req, deps.publicBaseUrl),
       checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
     });
+    // The caller's card profile (its trusted-issuer entry's `profile`).
+    return applyCardProfile(caller?.profile, response);
   };
 }
 

@@ -1,47 +1,32 @@
-import type { Bundle, Coding, FhirResource } from 'fhir/r4.js';
+import type { Coding, FhirResource } from 'fhir/r4.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import type { feedbackSchema, requestSchemas } from './schemas.js';
 
-/** CDS Hooks 2.0.1 types, named as in the specification's tables (https://cds-hooks.hl7.org/2.0/). */
+/**
+ * CDS Hooks 2.0.1 types, named as in the specification's tables (https://cds-hooks.hl7.org/2.0/).
+ *
+ * What a client sends is typed from the ajv schemas that check it (src/cds/schemas.ts, with json-schema-to-ts),
+ * so a request that passed validation is exactly what its type says, and the two cannot drift: a field the
+ * schema does not require is optional here, a prefetch value is `unknown` (the schema checks no more), and
+ * every object keeps the unknown properties the specification allows. What the service answers (cards) is
+ * written by hand below; tests check every answer against the response schema.
+ */
 
-export type HookName = 'patient-view' | 'order-select' | 'order-sign';
+export type HookName = keyof typeof requestSchemas;
 export const HOOK_NAMES: readonly HookName[] = ['patient-view', 'order-select', 'order-sign'];
 
-export interface FhirAuthorization {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  scope: string;
-  subject: string;
-  patient?: string;
-}
+export type PatientViewRequest = FromSchema<(typeof requestSchemas)['patient-view']>;
+export type OrderSelectRequest = FromSchema<(typeof requestSchemas)['order-select']>;
+export type OrderSignRequest = FromSchema<(typeof requestSchemas)['order-sign']>;
 
-export interface PatientViewContext {
-  userId: string;
-  patientId: string;
-  encounterId?: string;
-}
+/** A validated hook request: a union on `hook`, so `request.hook === 'order-select'` narrows its context. */
+export type CdsRequest = PatientViewRequest | OrderSelectRequest | OrderSignRequest;
 
-export interface OrderSelectContext extends PatientViewContext {
-  selections: string[];
-  draftOrders: Bundle;
-}
-
-export interface OrderSignContext extends PatientViewContext {
-  draftOrders: Bundle;
-}
-
-export type HookContext = PatientViewContext | OrderSelectContext | OrderSignContext;
-
-/** A prefetch value as clients send it: a resource, a Bundle, an OperationOutcome, or null. */
-export type PrefetchValue = FhirResource | null;
-
-export interface CdsRequest<C extends HookContext = HookContext> {
-  hook: HookName;
-  hookInstance: string;
-  fhirServer?: string;
-  fhirAuthorization?: FhirAuthorization;
-  context: C;
-  prefetch?: Record<string, PrefetchValue>;
-}
+export type FhirAuthorization = NonNullable<CdsRequest['fhirAuthorization']>;
+export type PatientViewContext = PatientViewRequest['context'];
+export type OrderSelectContext = OrderSelectRequest['context'];
+export type OrderSignContext = OrderSignRequest['context'];
+export type HookContext = CdsRequest['context'];
 
 export interface CdsServiceDefinition {
   hook: HookName;
@@ -98,13 +83,15 @@ export interface CdsResponse {
   systemActions?: Action[];
 }
 
-export interface FeedbackItem {
-  card: string;
-  outcome: 'accepted' | 'overridden';
-  acceptedSuggestions?: { id: string }[];
-  overrideReason?: { reason?: Coding; userComment?: string };
-  outcomeTimestamp: string;
-}
+/** Feedback as sent, typed from its schema. */
+export type FeedbackInput = FromSchema<typeof feedbackSchema>;
+type FeedbackInputItem = FeedbackInput['feedback'][number];
+
+/**
+ * One feedback entry after validation: Epic's plural `overrideReasons` has become `overrideReason` (validate.ts),
+ * so every later step reads the reason from one place.
+ */
+export type FeedbackItem = FeedbackInputItem;
 
 export interface FeedbackRequest {
   feedback: FeedbackItem[];

@@ -1,8 +1,17 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { badRequest, type Issue } from '../http/operation-outcome.js';
-import { contextSchemas, discoverySchema, feedbackSchema, requestSchema, responseSchema } from './schemas.js';
-import type { CdsRequest, CdsResponse, FeedbackRequest, HookName } from './types.js';
+import { isObject } from '../record/read.js';
+import { discoverySchema, feedbackSchema, requestSchemas, responseSchema } from './schemas.js';
+import type {
+  CdsRequest,
+  CdsResponse,
+  FeedbackInput,
+  FeedbackItem,
+  FeedbackRequest,
+  HookName,
+  OrderSelectRequest,
+} from './types.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -47,12 +56,12 @@ export function toIssue(error: ErrorObject, prefix: string): Issue {
 /** ajv keywords that only repeat what another error already says (if/then, anyOf branches). */
 const NOISE = new Set(['if', 'anyOf', 'oneOf']);
 
-function issuesOf(validate: ValidateFunction, prefix: string): Issue[] {
+function issuesOf(validate: ValidateFunction, prefix: string, replace?: (error: ErrorObject) => Issue | undefined): Issue[] {
   const seen = new Set<string>();
   const out: Issue[] = [];
   for (const error of validate.errors ?? []) {
     if (NOISE.has(error.keyword)) continue;
-    const issue = toIssue(error, prefix);
+    const issue = replace?.(error) ?? toIssue(error, prefix);
     const key = `${issue.expression ?? ''}|${issue.diagnostics}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -62,22 +71,23 @@ function issuesOf(validate: ValidateFunction, prefix: string): Issue[] {
   return out;
 }
 
-/** The compiled validators; built once per process. */
+/**
+ * The compiled validators; built once per process. Each validator is a type guard for the type derived from its
+ * schema (src/cds/types.ts), so what passes is typed without a cast.
+ */
 export class CdsValidator {
-  private readonly request: ValidateFunction;
-  private readonly contexts: Record<HookName, ValidateFunction>;
-  private readonly feedback: ValidateFunction;
+  private readonly requests: { [H in HookName]: ValidateFunction<Extract<CdsRequest, { hook: H }>> };
+  private readonly feedback: ValidateFunction<FeedbackInput>;
   readonly response: ValidateFunction;
   readonly discovery: ValidateFunction;
 
   constructor() {
     const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
     addFormats(ajv, ['uuid', 'uri', 'date-time', 'date']);
-    this.request = ajv.compile(requestSchema);
-    this.contexts = {
-      'patient-view': ajv.compile(contextSchemas['patient-view']),
-      'order-select': ajv.compile(contextSchemas['order-select']),
-      'order-sign': ajv.compile(contextSchemas['order-sign']),
+    this.requests = {
+      'patient-view': ajv.compile(requestSchemas['patient-view']),
+      'order-select': ajv.compile(requestSchemas['order-select']),
+      'order-sign': ajv.compile(requestSchemas['order-sign']),
     };
     this.feedback = ajv.compile(feedbackSchema);
     this.response = ajv.compile(responseSchema);
@@ -85,35 +95,42 @@ export class CdsValidator {
   }
 
   /**
-   * Checks a hook request for the service's hook: the request table, then the hook's context table, then what
+   * Checks a hook request for the service's hook: the request table with that hook's context table, then what
    * schemas cannot say (selections that name no draft order). Throws 400 listing every problem.
    */
   hookRequest(body: unknown, hook: HookName): CdsRequest {
-    const issues: Issue[] = [];
-    if (!this.request(body)) issues.push(...issuesOf(this.request, ''));
-    const request = body as Partial<CdsRequest> | null;
-    if (request !== null && typeof request === 'object') {
-      if (typeof request.hook === 'string' && request.hook !== hook) {
-        issues.push({
-          code: 'invalid',
-          expression: 'hook',
-          diagnostics: `hook "${truncate(request.hook)}" does not match this service, which answers "${hook}"`,
-        });
-      }
-      const context = request.context;
-      if (context !== null && typeof context === 'object' && !Array.isArray(context)) {
-        const validateContext = this.contexts[hook];
-        if (!validateContext(context)) issues.push(...issuesOf(validateContext, 'context'));
-        else issues.push(...selectionIssues(request as CdsRequest));
-      }
+    const validate = this.requests[hook];
+    if (validate(body)) {
+      const issues = body.hook === 'order-select' ? selectionIssues(body) : [];
+      if (issues.length > 0) throw badRequest(issues);
+      return body;
     }
-    if (issues.length > 0) throw badRequest(issues);
-    return body as CdsRequest;
+    // Two errors said in words instead of ajv's: `hook` is fixed per service, so a request for another hook is
+    // named as such; token_type is "Bearer" in any case, not a regular expression.
+    const sent = isObject(body) ? body['hook'] : undefined;
+    throw badRequest(
+      issuesOf(validate, '', (error) => {
+        if (error.instancePath === '/hook' && error.keyword === 'const' && typeof sent === 'string')
+          return {
+            code: 'invalid',
+            expression: 'hook',
+            diagnostics: `hook "${truncate(sent)}" does not match this service, which answers "${hook}"`,
+          };
+        if (error.instancePath === '/fhirAuthorization/token_type' && error.keyword === 'pattern')
+          return {
+            code: 'invalid',
+            expression: 'fhirAuthorization.token_type',
+            diagnostics: 'fhirAuthorization.token_type must be "Bearer" (in any case)',
+          };
+        return undefined;
+      }),
+    );
   }
 
+  /** Checks feedback, and normalises Epic's plural `overrideReasons` into the specification's `overrideReason`. */
   feedbackRequest(body: unknown): FeedbackRequest {
     if (!this.feedback(body)) throw badRequest(issuesOf(this.feedback, ''));
-    return body as FeedbackRequest;
+    return { feedback: body.feedback.map(normaliseFeedback) };
   }
 
   /** Problems with a response this service is about to send (used by tests and, cheaply, in development). */
@@ -122,24 +139,35 @@ export class CdsValidator {
   }
 }
 
+type Reason = NonNullable<FeedbackItem['overrideReason']>;
+
+/**
+ * Epic sends `overrideReasons: [...]` instead of `overrideReason`. Its first element becomes the reason (an
+ * OverrideReason, or a bare Coding taken as its `reason`); the specification's singular field wins when both
+ * are sent. The plural field is dropped, so the store sees one shape.
+ */
+export function normaliseFeedback(item: FeedbackInput['feedback'][number]): FeedbackItem {
+  const { overrideReasons, ...rest } = item;
+  const first = overrideReasons?.[0];
+  if (rest.overrideReason !== undefined || first === undefined) return rest;
+  const reason: Reason = 'code' in first && typeof first['code'] === 'string' ? { reason: first } : first;
+  return { ...rest, overrideReason: reason };
+}
+
 function truncate(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}...` : s;
 }
 
 /** order-select: every selection must name an order in draftOrders (2.0.1: "references FHIR resources in the draftOrders Bundle"). */
-function selectionIssues(request: CdsRequest): Issue[] {
-  if (request.hook !== 'order-select') return [];
-  const context = request.context as {
-    selections?: unknown;
-    draftOrders?: { entry?: { resource?: { resourceType?: unknown; id?: unknown } }[] };
-  };
-  const selections = Array.isArray(context.selections) ? (context.selections as string[]) : [];
+function selectionIssues(request: OrderSelectRequest): Issue[] {
+  const drafts = request.context.draftOrders;
+  if (drafts === undefined) return []; // no draft orders at all: the service answers no cards (hook-service.ts)
   const drafted = new Set<string>();
-  for (const entry of context.draftOrders?.entry ?? []) {
+  for (const entry of drafts.entry ?? []) {
     const r = entry.resource;
-    if (r && typeof r.resourceType === 'string' && typeof r.id === 'string') drafted.add(`${r.resourceType}/${r.id}`);
+    if (r !== undefined && typeof r['id'] === 'string') drafted.add(`${r.resourceType}/${r['id']}`);
   }
-  return selections.flatMap((selection, i) =>
+  return request.context.selections.flatMap((selection, i) =>
     drafted.has(selection)
       ? []
       : [

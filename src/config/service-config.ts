@@ -149,7 +149,9 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
       allowHttp: production ? false : bool(env, 'ALLOW_HTTP_FHIR', true),
     },
     auth: {
-      required: bool(env, 'AUTH_REQUIRED', production || trustedIssuersFile !== undefined || sandboxPreset),
+      // The sandbox preset alone does not require a JWT: in development its signed calls are verified and the
+      // demo's unsigned calls still work (config/presets/cds-hooks-sandbox.yaml).
+      required: bool(env, 'AUTH_REQUIRED', production || trustedIssuersFile !== undefined),
       trustedIssuersFile,
       sandboxPreset,
       clockSkewSeconds: int(env, 'JWT_CLOCK_SKEW_SECONDS', 30, 0, 300),

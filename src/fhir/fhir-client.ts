@@ -1,3 +1,4 @@
+import { ID_CHARS } from '../cds/ids.js';
 import type { GatheredEntry } from '../record/index-record.js';
 import { isObject, type Json, str } from '../record/read.js';
 import { isUnder } from '../security/fhir-server-policy.js';
@@ -44,7 +45,7 @@ export const DEFAULT_MAX_ENTRIES = 10_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
 
 const MAX_REDIRECTS = 3;
-const READ = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,256})$/;
+const READ = new RegExp(`^([A-Z][A-Za-z]+)/(${ID_CHARS})$`);
 const TYPE_SEARCH = /^([A-Z][A-Za-z]+)\?(.*)$/s;
 const SEARCH_HEADERS = { prefer: 'handling=strict' };
 

@@ -1,4 +1,5 @@
 import type { FhirResource } from 'fhir/r4.js';
+import { MEDICATION_REFERENCE } from '../cds/ids.js';
 import type { Logger } from '../log.js';
 import { HttpError, type Issue } from '../http/operation-outcome.js';
 import type { CdsRequest, CdsServiceDefinition } from '../cds/types.js';
@@ -427,7 +428,7 @@ function unresolvedMedications(entries: readonly GatheredEntry[], access: FhirAc
     if (r['resourceType'] !== 'MedicationRequest') continue;
     const ref = isObject(r['medicationReference']) ? str(r['medicationReference']['reference']) : undefined;
     if (ref === undefined || ref.startsWith('#') || known.has(ref)) continue;
-    const m = /(?:^|\/)(Medication\/[A-Za-z0-9\-.]{1,256})(?:\/_history\/[^/]+)?$/.exec(ref);
+    const m = MEDICATION_REFERENCE.exec(ref);
     if (m?.[1] === undefined || known.has(m[1])) continue;
     const absolute = /^[a-z][a-z0-9+.-]*:/i.test(ref);
     if (absolute && (access === undefined || !isUnder(ref, access.baseUrl))) continue;

@@ -17,6 +17,14 @@ export function answerError(err: unknown, res: Response, log: () => Logger): voi
     sendError(res, err);
     return;
   }
+  // A path that is not valid percent-encoding (GET /cds-services/%E0%A4%A): the router cannot decode its
+  // parameter and marks its URIError with status 400. The client's mistake, so 400 and one log line, never a
+  // 500 with a stack. Any other URIError is a fault of the service and stays a 500.
+  if (err instanceof URIError && 'status' in err && err.status === 400) {
+    log().info({ malformed: 'path' }, 'request path is not valid percent-encoding');
+    sendError(res, new HttpError(400, { code: 'invalid', diagnostics: 'the request path is not valid percent-encoding' }));
+    return;
+  }
   log().error({ err }, 'unexpected error');
   sendError(
     res,

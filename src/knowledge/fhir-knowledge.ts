@@ -1,5 +1,6 @@
 import type { CodeSystem, CodeSystemConcept, ValueSet as FhirValueSet, ValueSetComposeInclude } from 'fhir/r4.js';
 import type { CardTemplates } from '../cards/templates.js';
+import { ruleInWords } from '../pathway/rule.js';
 import { RULES } from '../pathway/rules/index.js';
 import { OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM, type TopicCode } from '../pathway/topics.js';
 import type { Terminology, ValueSet } from '../terminology/valuesets.js';
@@ -41,11 +42,12 @@ function idOf(canonical: string): string {
 function topicCodeSystem(templates: CardTemplates, version: string): CodeSystem {
   const concepts: CodeSystemConcept[] = RULES.map((rule) => {
     const template = templates.byTopic.get(rule.topic);
-    const notWhen = rule.about.notWhen !== undefined ? ` Not when ${rule.about.notWhen}` : '';
+    const words = ruleInWords(rule);
+    const notWhen = words.notWhen !== undefined ? ` Not when: ${words.notWhen}` : '';
     return {
       code: rule.topic,
       display: template?.display ?? rule.topic,
-      definition: `Fires when ${rule.about.fires}${notWhen}`,
+      definition: `Fires when: ${words.fires}${notWhen}`,
       property: [
         { code: 'hook', valueCode: rule.hooks === 'patient-view' ? 'patient-view' : 'order-select-order-sign' },
         { code: 'indicator', valueCode: template?.indicator ?? 'info' },

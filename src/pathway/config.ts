@@ -1,9 +1,13 @@
 import { Ajv } from 'ajv';
 import { projectPath, readYamlFile } from '../data-files.js';
 
-/** The pathway's named windows and thresholds (config/pathway.yaml, documented there and in docs/pathway.md). */
+/** The pathway's named windows and thresholds (config/pathway.yaml, documented there and in docs/pathway.md; docs/clinical-spec.md §2). */
 export interface PathwayConfig {
+  activeEpisodeConditionMonths: number;
+  activeEpisodeCareMonths: number;
   persistentPainWeeks: number;
+  painNotMildScore: number;
+  painScoreRecentWeeks: number;
   promRecentWeeks: number;
   minimalImportantChange: { scale0to10: number; scale0to100: number };
   therapyBeforeEpisodeDays: number;
@@ -19,6 +23,7 @@ export interface PathwayConfig {
   acetaminophen: {
     maxDailyMg: number;
     maxDailyMgLiverDisease: number;
+    implausibleDailyMg: number;
     regimens: { doseMg: number; everyHours: number }[];
   };
 }
@@ -30,7 +35,11 @@ const schema = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    activeEpisodeConditionMonths: wholeWeeksOrMonths,
+    activeEpisodeCareMonths: wholeWeeksOrMonths,
     persistentPainWeeks: wholeWeeksOrMonths,
+    painNotMildScore: { type: 'number', minimum: 0, maximum: 10 },
+    painScoreRecentWeeks: wholeWeeksOrMonths,
     promRecentWeeks: wholeWeeksOrMonths,
     minimalImportantChange: {
       type: 'object',
@@ -53,6 +62,7 @@ const schema = {
       properties: {
         maxDailyMg: positive,
         maxDailyMgLiverDisease: positive,
+        implausibleDailyMg: positive,
         regimens: {
           type: 'array',
           minItems: 1,
@@ -69,7 +79,11 @@ const schema = {
 } as const;
 
 const REQUIRED_KEYS: (keyof PathwayConfig)[] = [
+  'activeEpisodeConditionMonths',
+  'activeEpisodeCareMonths',
   'persistentPainWeeks',
+  'painNotMildScore',
+  'painScoreRecentWeeks',
   'promRecentWeeks',
   'minimalImportantChange',
   'therapyBeforeEpisodeDays',

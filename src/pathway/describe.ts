@@ -3,7 +3,7 @@ import { isoDay } from './time.js';
 import type { ConditionEntry, EventEntry, MedicationEntry } from '../record/types.js';
 
 /**
- * The facts of PATHWAY §2 for one patient, as lines a clinician or tester can read (the evaluate tool prints
+ * The facts of docs/clinical-spec.md §2 for one patient, as lines a clinician or tester can read (the evaluate tool prints
  * them). Plain text; used on the reviewer's own console, never in logs.
  */
 export type FactLine = [label: string, value: string];
@@ -24,12 +24,24 @@ function prom(t: PromTrend): string {
   if (t.baseline !== undefined) parts.push(`baseline ${round(t.baseline.value)} (${isoDay(t.baseline.date)})`);
   if (t.latest !== undefined) parts.push(`latest ${round(t.latest.value)} (${isoDay(t.latest.date)})`);
   if (t.improvement !== undefined) parts.push(`better by ${round(t.improvement)}`);
-  parts.push(t.noTrendBecause !== undefined ? `no trend: ${t.noTrendBecause}` : t.improving ? 'improving' : 'not improving');
+  if (t.noTrendBecause !== undefined) parts.push(`no trend: ${t.noTrendBecause}`);
+  else parts.push(t.improving ? 'improving' : 'not improving');
   return parts.join(', ');
 }
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;
+}
+
+function contraindicationDetail(c: PatientFacts['duloxetineContraindications'][number]): string {
+  if (c.entry !== undefined) return `: ${c.entry.display}`;
+  return c.egfr?.value !== undefined ? `: eGFR ${c.egfr.value}` : '';
+}
+
+function activeText(f: PatientFacts): string {
+  const r = f.activeEpisodeReason;
+  if (r === undefined) return f.hipConditions.length > 0 ? 'no (dormant)' : 'no';
+  return r.kind === 'recent-condition' ? `yes: ${cond(r.entry)}` : `yes: hip care (${r.care}, ${isoDay(r.date)})`;
 }
 
 export function describeFacts(f: PatientFacts): FactLine[] {
@@ -39,6 +51,7 @@ export function describeFacts(f: PatientFacts): FactLine[] {
     ['excluded patient', f.excluded ?? 'no'],
     ['hip conditions', list(f.hipConditions, cond)],
     ['episode start', f.episodeStart !== undefined ? `${isoDay(f.episodeStart)} (${f.episodeWeeks ?? '?'} weeks)` : 'none'],
+    ['active episode', activeText(f)],
     ['overuse injuries < 6 weeks', list(f.earlyOveruseInjuries, cond)],
     [
       'structural diagnosis',
@@ -52,6 +65,11 @@ export function describeFacts(f: PatientFacts): FactLine[] {
     ],
     ['outcome measures', list(f.proms, prom)],
     ['improving', yes(f.improving)],
+    [
+      'latest 0-10 pain score (recent)',
+      f.latestPainScore !== undefined ? `${round(f.latestPainScore.value)}/10 (${isoDay(f.latestPainScore.date)})` : 'none',
+    ],
+    ['pain not mild', yes(f.painNotMild)],
     ['persistent hip pain', yes(f.persistentHipPain)],
     ['current NSAID', list(f.current.nsaid, med)],
     ['current acetaminophen', list(f.current.acetaminophen, med)],
@@ -60,9 +78,7 @@ export function describeFacts(f: PatientFacts): FactLine[] {
     ['current PPI', list(f.current.ppi, med)],
     [
       'failed conservative care',
-      f.failedConservativeCare
-        ? `yes${f.therapyStart !== undefined ? `, therapy since ${isoDay(f.therapyStart)}` : ''}${f.longstandingAnalgesic !== undefined ? `, ${med(f.longstandingAnalgesic)}` : ''}`
-        : 'no',
+      f.failedConservativeCare && f.therapyStart !== undefined ? `yes, therapy since ${isoDay(f.therapyStart)}` : 'no',
     ],
     ['radiograph on record (12 months)', list(f.radiographs, event)],
     [
@@ -71,14 +87,7 @@ export function describeFacts(f: PatientFacts): FactLine[] {
     ],
     ['advanced imaging on record (12 months)', list(f.advancedImaging, event)],
     ['GI risk factors', list(f.giRiskFactors, (r) => `${r.kind}${r.entry !== undefined ? `: ${r.entry.display}` : ''}`)],
-    [
-      'duloxetine contraindications',
-      list(
-        f.duloxetineContraindications,
-        (c) =>
-          `${c.kind}${c.entry !== undefined ? `: ${c.entry.display}` : c.egfr?.value !== undefined ? `: eGFR ${c.egfr.value}` : ''}`,
-      ),
-    ],
+    ['duloxetine contraindications', list(f.duloxetineContraindications, (c) => `${c.kind}${contraindicationDetail(c)}`)],
     ['hip OA', list(f.hipOsteoarthritis, diagnosis)],
     ['FAI, labral tear, dysplasia', list(f.hipPreservationDiagnoses, diagnosis)],
     ['opioid use disorder', list(f.opioidUseDisorder, cond)],

@@ -1,5 +1,5 @@
-import { isObject, type Json, num, objects, str } from '../record/read.js';
-import type { Ingredient, MedicationEntry } from '../record/types.js';
+import type { Dosage, DoseQuantity, Ingredient, MedicationEntry } from '../record/types.js';
+import { isObject, objects, type Json } from '../record/read.js';
 
 /**
  * The most of one ingredient (acetaminophen) a MedicationRequest allows in a day, from its dosageInstruction:
@@ -79,21 +79,12 @@ const TIMING_CODES: Record<string, number> = {
   QOD: 0.5,
 };
 
-interface Quantity {
-  value: number;
-  unit: string;
-}
-
-function quantity(x: Json): Quantity | undefined {
-  if (!isObject(x)) return undefined;
-  const value = num(x['value']);
-  const unit = str(x['code']) ?? str(x['unit']);
-  if (value === undefined || value < 0 || unit === undefined) return undefined;
-  return { value, unit: unit.trim().toLowerCase() };
-}
-
 /** mg of the ingredient in an amount of the product, or why not. */
-function toMg(q: Quantity, ingredient: Ingredient, singleIngredient: boolean): { mg: number; text: string } | { reason: string } {
+function toMg(
+  q: DoseQuantity,
+  ingredient: Ingredient,
+  singleIngredient: boolean,
+): { mg: number; text: string } | { reason: string } {
   const mass = MASS_MG[q.unit];
   if (mass !== undefined) {
     if (!singleIngredient)
@@ -113,7 +104,7 @@ function toMg(q: Quantity, ingredient: Ingredient, singleIngredient: boolean): {
   if (volume !== undefined) {
     const perUnit = strength?.per?.unit.toLowerCase();
     const perMl = perUnit !== undefined ? VOLUME_ML[perUnit] : undefined;
-    if (strength === undefined || strength.per === undefined || perMl === undefined)
+    if (strength?.per === undefined || perMl === undefined)
       return { reason: `the ${ingredient.name} concentration of the product is not known` };
     const mgPerMl = strengthMg(strength) / (strength.per.value * perMl);
     if (Number.isNaN(mgPerMl)) return { reason: `the strength unit ${strength.unit} is not a mass` };
@@ -131,66 +122,43 @@ function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 100) / 100);
 }
 
-/** Administrations per day from a Timing, or undefined when it does not say. */
-function perDay(timing: Json): { n: number; text: string } | undefined {
-  if (!isObject(timing)) return undefined;
-  const repeat = timing['repeat'];
-  if (isObject(repeat)) {
-    const frequency = num(repeat['frequencyMax']) ?? num(repeat['frequency']);
-    const period = num(repeat['period']);
-    const unit = str(repeat['periodUnit']);
-    const hours = unit !== undefined ? PERIOD_HOURS[unit] : undefined;
-    if (period !== undefined && period > 0 && hours !== undefined) {
-      const f = frequency ?? 1;
-      const n = (f * 24) / (period * hours);
-      const every = f === 1 ? `every ${fmt(period)} ${unit}` : `${fmt(f)} times per ${fmt(period)} ${unit}`;
-      return { n, text: every };
-    }
-    const countOf = (x: Json): number => (Array.isArray(x) ? x.length : typeof x === 'string' ? 1 : 0);
-    const times = countOf(repeat['timeOfDay']);
-    const when = countOf(repeat['when']);
-    const count = times || when;
-    if (count > 0 && (unit === undefined || unit === 'd')) return { n: count * (frequency ?? 1), text: `${count} times a day` };
-    if (frequency !== undefined && unit === 'd') return { n: frequency, text: `${fmt(frequency)} times a day` };
+/** Administrations per day from a dosage's timing, or undefined when it does not say. */
+function perDay(timing: Dosage['timing']): { n: number; text: string } | undefined {
+  if (timing === undefined) return undefined;
+  const frequency = timing.frequencyMax ?? timing.frequency;
+  const { period, periodUnit: unit } = timing;
+  const hours = unit !== undefined ? PERIOD_HOURS[unit] : undefined;
+  if (period !== undefined && period > 0 && hours !== undefined) {
+    const f = frequency ?? 1;
+    const every = f === 1 ? `every ${fmt(period)} ${unit ?? ''}` : `${fmt(f)} times per ${fmt(period)} ${unit ?? ''}`;
+    return { n: (f * 24) / (period * hours), text: every };
   }
-  const code = timing['code'];
-  const codes = isObject(code) ? [...objects(code['coding']).map((c) => str(c['code'])), str(code['text'])] : [];
-  for (const c of codes) {
-    const n = c !== undefined ? TIMING_CODES[c.toUpperCase()] : undefined;
-    if (n !== undefined) return { n, text: (c as string).toUpperCase() };
+  const count = timing.timesOfDay || timing.when;
+  if (count > 0 && (unit === undefined || unit === 'd')) return { n: count * (frequency ?? 1), text: `${count} times a day` };
+  if (frequency !== undefined && unit === 'd') return { n: frequency, text: `${fmt(frequency)} times a day` };
+  for (const c of timing.codes) {
+    const n = TIMING_CODES[c.toUpperCase()];
+    if (n !== undefined) return { n, text: c.toUpperCase() };
   }
   return undefined;
 }
 
 /** Daily maximum (mg of the ingredient) of one Dosage. */
-function dosageDailyMax(dosage: Record<string, Json>, ingredient: Ingredient, single: boolean): DailyDose {
-  const doseAndRate = objects(dosage['doseAndRate']);
-  let dose: Quantity | undefined;
-  for (const dr of doseAndRate) {
-    dose = quantity(dr['doseQuantity']) ?? (isObject(dr['doseRange']) ? quantity(dr['doseRange']['high']) : undefined);
-    if (dose !== undefined) break;
-  }
-  // Older clients (and STU3-shaped data) put doseQuantity on the Dosage itself.
-  dose ??= quantity(dosage['doseQuantity']) ?? quantity(dosage['maxDosePerAdministration']);
-
+function dosageDailyMax(dosage: Dosage, ingredient: Ingredient, single: boolean): DailyDose {
+  const { dose } = dosage;
   let scheduled: DailyDose | undefined;
-  const schedule = perDay(dosage['timing']);
+  const schedule = perDay(dosage.timing);
   if (dose !== undefined && schedule !== undefined) {
     const mg = toMg(dose, ingredient, single);
     if ('reason' in mg) return { ok: false, reason: mg.reason };
     scheduled = { ok: true, mg: mg.mg * schedule.n, explanation: `${mg.text} ${schedule.text}` };
   }
 
-  const maxPerPeriod = objects(dosage['maxDosePerPeriod'])[0];
   let cap: DailyDose | undefined;
-  if (maxPerPeriod !== undefined) {
-    const numerator = quantity(maxPerPeriod['numerator']);
-    const denominator = quantity(maxPerPeriod['denominator']);
-    const hours =
-      denominator !== undefined
-        ? (PERIOD_HOURS[denominator.unit] ?? (denominator.unit === 'day' || denominator.unit === 'days' ? 24 : undefined))
-        : undefined;
-    if (numerator !== undefined && denominator !== undefined && hours !== undefined && denominator.value > 0) {
+  if (dosage.maxDosePerPeriod !== undefined) {
+    const { numerator, denominator } = dosage.maxDosePerPeriod;
+    const hours = PERIOD_HOURS[denominator.unit] ?? (denominator.unit === 'day' || denominator.unit === 'days' ? 24 : undefined);
+    if (hours !== undefined && denominator.value > 0) {
       const mg = toMg(numerator, ingredient, single);
       if ('reason' in mg) return { ok: false, reason: mg.reason };
       const periodHours = denominator.value * hours;
@@ -208,17 +176,19 @@ function dosageDailyMax(dosage: Record<string, Json>, ingredient: Ingredient, si
   return { ok: false, reason: 'the dosage gives no frequency (timing) and no maxDosePerPeriod' };
 }
 
-/** The daily maximum of an ingredient (by value set, e.g. medication-acetaminophen) that an order allows. */
-export function dailyMaximum(order: MedicationEntry, ingredientClass: string): DailyDose {
+/**
+ * The daily maximum of an ingredient (by value set, e.g. medication-acetaminophen) that an order allows. A result
+ * that cannot be real (not finite, or above `implausibleMg`: "3e+21 g") is "cannot compute" (docs/clinical-spec.md
+ * §1): never shown, never used for a decision.
+ */
+export function dailyMaximum(order: MedicationEntry, ingredientClass: string, implausibleMg = Infinity): DailyDose {
   const ingredient = order.ingredients.find((i) => i.classes.includes(ingredientClass));
   if (ingredient === undefined) return { ok: false, reason: 'the order has no ingredient of this class' };
-  const dosages = objects(order.resource.dosageInstruction as Json);
-  if (dosages.length === 0) return { ok: false, reason: 'the order has no dosageInstruction' };
+  if (order.dosages.length === 0) return { ok: false, reason: 'the order has no dosageInstruction' };
   const single = order.ingredients.length === 1;
   const bySequence = new Map<string, DailyDose[]>();
-  for (const d of dosages) {
-    const seq = num(d['sequence']);
-    const key = seq === undefined ? 'none' : String(seq);
+  for (const d of order.dosages) {
+    const key = d.sequence === undefined ? 'none' : String(d.sequence);
     const list = bySequence.get(key) ?? [];
     list.push(dosageDailyMax(d, ingredient, single));
     bySequence.set(key, list);
@@ -235,6 +205,8 @@ export function dailyMaximum(order: MedicationEntry, ingredientClass: string): D
     };
     if (best === undefined || (best.ok && sum.mg > best.mg)) best = sum;
   }
+  if (best?.ok === true && (!Number.isFinite(best.mg) || best.mg > implausibleMg))
+    return { ok: false, reason: 'the computed daily dose cannot be real (cannot compute)' };
   return best ?? { ok: false, reason: 'no usable dosage' };
 }
 

@@ -1,4 +1,4 @@
-/** Windows are measured back from "now", the time of the request (PATHWAY §1). */
+/** Windows are measured back from "now", the time of the request (docs/clinical-spec.md §1). */
 
 const DAY = 24 * 60 * 60 * 1000;
 

@@ -1,5 +1,5 @@
 /**
- * The 18 topics of PATHWAY.md §3. The code is public contract: it is `card.source.topic.code`, under the
+ * The 18 topics of docs/clinical-spec.md §3. The code is public contract: it is `card.source.topic.code`, under the
  * CodeSystem below. Each topic has one rule (src/pathway/rules/<code>.ts) and one card template (cards/<code>.yaml).
  */
 export const TOPIC_SYSTEM = 'http://hip-pain-cds.org/fhir/CodeSystem/topic';

@@ -1,4 +1,4 @@
-/** The value sets the pathway reads (files in valuesets/), by the name PATHWAY.md gives them. */
+/** The value sets the pathway reads (files in valuesets/), by the name docs/clinical-spec.md gives them. */
 export const VS = {
   hipPain: 'hip-pain',
   hipOsteoarthritis: 'hip-osteoarthritis',
@@ -40,10 +40,14 @@ export const VS = {
   antithrombotic: 'medication-anticoagulant-antiplatelet',
   systemicCorticosteroid: 'medication-systemic-corticosteroid',
   maoi: 'medication-maoi',
+  ssri: 'medication-ssri',
+  snri: 'medication-snri',
+  tramadol: 'medication-tramadol',
+  clopidogrel: 'medication-clopidogrel',
   hyaluronicAcid: 'medication-hyaluronic-acid',
 } as const;
 
-/** PATHWAY §2 "hip condition": hip pain, OA, FAI, labral tear, dysplasia, GTPS, gluteal tendinopathy or tear, strain. */
+/** docs/clinical-spec.md §2 "hip condition": hip pain, OA, FAI, labral tear, dysplasia, GTPS, gluteal tendinopathy or tear, strain. */
 export const HIP_CONDITION_SETS: readonly string[] = [
   VS.hipPain,
   VS.hipOsteoarthritis,
@@ -56,10 +60,10 @@ export const HIP_CONDITION_SETS: readonly string[] = [
   VS.hipStrain,
 ];
 
-/** PATHWAY §2 "overuse injury": hip strain/sprain, gluteal or hip tendinopathy, trochanteric bursitis/GTPS. */
+/** docs/clinical-spec.md §2 "overuse injury": hip strain/sprain, gluteal or hip tendinopathy, trochanteric bursitis/GTPS. */
 export const OVERUSE_SETS: readonly string[] = [VS.hipStrain, VS.glutealTendinopathy, VS.gtps];
 
-/** PATHWAY §2 "structural diagnosis": OA, FAI, labral tear, dysplasia or gluteus medius tear. */
+/** docs/clinical-spec.md §2 "structural diagnosis": OA, FAI, labral tear, dysplasia or gluteus medius tear. */
 export const STRUCTURAL_SETS: readonly string[] = [
   VS.hipOsteoarthritis,
   VS.fai,

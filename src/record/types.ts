@@ -23,6 +23,9 @@ export interface Coded {
   display: string;
 }
 
+/** Which hip a condition or order is about: from a SNOMED CT body site or a side-specific ICD-10-CM code. */
+export type Laterality = 'left' | 'right' | 'both' | 'unknown';
+
 export interface ConditionEntry extends Coded {
   resource: Condition;
   /** clinicalStatus active, recurrence or relapse, and not refuted or entered-in-error. */
@@ -31,9 +34,17 @@ export interface ConditionEntry extends Coded {
   valid: boolean;
   /** Entered in error: as if it were not there at all. */
   enteredInError: boolean;
+  /** onsetDateTime, else onsetPeriod.start, else recordedDate (docs/clinical-spec.md §1). */
   onset?: Date;
-  /** Body-site or ICD-10-CM laterality: 'left' | 'right' when known. */
-  laterality?: 'left' | 'right';
+  /** recordedDate, when given (an active episode counts a condition recorded within its window). */
+  recorded?: Date;
+  /** The encounter it was recorded in (`Encounter/id` or the reference as written). */
+  encounter?: string;
+  /**
+   * The side: a side-specific ICD-10-CM code (M16.11 right, M16.12 left, M16.0 bilateral), else a SNOMED CT body
+   * site with laterality (valuesets/laterality-*), else the words of the body site; 'unknown' when nothing says.
+   */
+  laterality: Laterality;
 }
 
 export interface ObservationEntry {
@@ -44,6 +55,39 @@ export interface ObservationEntry {
   value?: number;
   unit?: string;
   instrument?: PromInstrument;
+  /**
+   * A PROM value outside its instrument's scale (HOOS JR 101/100, pain 11/10): "cannot compute". The value is
+   * dropped (never shown, never used); this says so for the log.
+   */
+  outOfScale?: boolean;
+}
+
+/** A quantity of a dosage: a finite, non-negative value and its unit (code, else unit; lower case). */
+export interface DoseQuantity {
+  value: number;
+  unit: string;
+}
+
+/** One dosageInstruction, read once by the indexer (src/record/dosage.ts); dosing reads only this. */
+export interface Dosage {
+  /** Dosages of the same sequence (or none) run together; different sequences follow each other. */
+  sequence?: number;
+  text?: string;
+  /** doseAndRate.doseQuantity, doseRange.high, a Dosage-level doseQuantity, else maxDosePerAdministration. */
+  dose?: DoseQuantity;
+  timing?: {
+    frequency?: number;
+    frequencyMax?: number;
+    period?: number;
+    periodUnit?: string;
+    /** How many timeOfDay and `when` entries the schedule lists. */
+    timesOfDay: number;
+    when: number;
+    /** timing.code codings' codes and its text (BID, Q6H ...). */
+    codes: readonly string[];
+  };
+  maxDosePerPeriod?: { numerator: DoseQuantity; denominator: DoseQuantity };
+  asNeeded: boolean;
 }
 
 export interface Ingredient {
@@ -74,6 +118,12 @@ export interface MedicationEntry extends Coded {
    * the words of its medication text ("IV", "suppository"). Unknown when nothing says.
    */
   route?: 'oral' | 'other';
+  /** The dosage instructions, read once. */
+  dosages: readonly Dosage[];
+  /** Any dosage is as needed (asNeededBoolean true, or an asNeededCodeableConcept). */
+  asNeeded: boolean;
+  /** The encounter it was ordered in (`Encounter/id` or the reference as written). */
+  encounter?: string;
   reasons: Reasons;
 }
 
@@ -129,6 +179,8 @@ export interface PatientRecord {
   counts: Readonly<Record<string, number>>;
   /** Resources that could not be read and were skipped, with why (no patient data in the text). */
   skipped: readonly string[];
+  /** Numbers of the record that cannot be real ("cannot compute"), for the log: no patient data in the text. */
+  cannotCompute: readonly string[];
 }
 
 export type AnyResource = FhirResource;

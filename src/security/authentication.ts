@@ -56,7 +56,7 @@ export async function buildAuthentication(
     if (production) throw new Error('the CDS Hooks sandbox preset is refused in production');
     for (const preset of sandboxPreset()) if (!issuers.some((i) => i.iss === preset.iss)) issuers.push(preset);
     log.warn(
-      "CDS Hooks sandbox preset is ON: JWTs signed with the sandbox's public key are trusted. Never use this with real patient data.",
+      "CDS Hooks sandbox preset is ON: JWTs that the sandbox's published key verifies are trusted, and its private key is public (anyone can sign them). Never use this with real patient data.",
     );
   }
   if (production && issuers.length === 0) throw new Error('production needs at least one trusted issuer');
@@ -84,7 +84,12 @@ export async function buildAuthentication(
   const required = config.auth.required;
   if (required && authenticator === undefined)
     throw new Error('AUTH_REQUIRED is on but no trusted issuer is configured (TRUSTED_ISSUERS_FILE or CDS_SANDBOX_PRESET)');
-  if (!required) {
+  if (!required && issuers.length > 0) {
+    log.warn(
+      { issuers: issuers.map((i) => i.iss) },
+      '!!! AUTHENTICATION IS OPTIONAL: a call with a JWT is verified against the trusted issuers; a call without one is accepted, with fhirServer limited to ALLOWED_FHIR_SERVERS. Set AUTH_REQUIRED=true to refuse unsigned calls. !!!',
+    );
+  } else if (!required) {
     log.warn(
       '!!! AUTHENTICATION IS OFF: calls without a JWT are accepted and fhirServer is limited to ALLOWED_FHIR_SERVERS (default: this machine). ' +
         'For development only; set TRUSTED_ISSUERS_FILE (and NODE_ENV=production) for real use. !!!',

@@ -11,8 +11,8 @@ import type { Authenticator, Caller } from './types.js';
  *  2. header: `typ` JWT, `kid` present; `iss` (still unverified) names a trusted issuer; `alg` asymmetric and
  *     allowed for that issuer (never `none`, never HMAC); `jku`, when present, on that issuer's allowlist;
  *  3. the key: out-of-band keys of the issuer, else the allowlisted `jku`, else the issuer's `jwksUrl`
- *     (src/security/jwks.ts: cached, refreshed on an unknown kid, refreshes rate limited); an embedded `jwk`,
- *     `x5u` or `x5c` header is never used;
+ *     (src/security/jwks.ts: cached, refreshed on an unknown kid, refreshes rate limited), nothing fetched for
+ *     an issuer with `fetchJwks: false`; an embedded `jwk`, `x5u` or `x5c` header is never used;
  *  4. signature (jose `jwtVerify`, algorithms pinned), required claims iss/aud/exp/iat/jti, `exp` and `nbf`
  *     with the clock skew;
  *  5. `iat` not in the future (beyond the skew), lifetime `exp - iat` bounded;
@@ -146,7 +146,7 @@ export class JwtAuthenticator implements Authenticator {
     const oob = this.outOfBand.get(issuer.iss);
     if (oob !== undefined && oob.kids.has(header.kid)) getKey = oob.getKey;
     else {
-      const url = header.jku ?? issuer.jwksUrl;
+      const url = issuer.fetchJwks === false ? undefined : (header.jku ?? issuer.jwksUrl);
       if (url === undefined) throw fail(oob !== undefined ? 'unknown-kid' : 'no-key-source');
       try {
         getKey = await this.options.jwks.keyFor(url, header.kid);
@@ -191,7 +191,12 @@ export class JwtAuthenticator implements Authenticator {
     if (verdict === 'replay') throw fail('replayed-jti');
     if (verdict === 'full') throw fail('replay-cache-full');
 
-    return { authenticated: true, issuer: issuer.iss, ...(tenant !== undefined ? { tenant } : {}) };
+    return {
+      authenticated: true,
+      issuer: issuer.iss,
+      ...(tenant !== undefined ? { tenant } : {}),
+      ...(issuer.profile !== undefined ? { profile: issuer.profile } : {}),
+    };
   }
 }
 

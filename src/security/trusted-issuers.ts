@@ -1,6 +1,7 @@
 import { Ajv } from 'ajv';
 import type { JSONWebKeySet } from 'jose';
 import { projectPath, readYamlFile } from '../data-files.js';
+import { CARD_PROFILES, type CardProfileName } from '../cards/profiles/index.js';
 import { allowlistEntryProblem } from './fhir-server-policy.js';
 
 /**
@@ -23,6 +24,17 @@ export interface TrustedIssuer {
   tenants?: string[];
   /** fhirServer base URLs the service may call for this issuer (prefixes; `:*` allows any port). */
   fhirServers: string[];
+  /**
+   * Whether keys may be fetched (from `jwksUrl` or an allowed `jku`); default true. When false, only `jwks` is
+   * used and an allowed `jku` is a name that is checked, never a URL that is called: no network is needed,
+   * and a token with an unknown kid is refused at once (the sandbox preset ships its public keys this way).
+   */
+  fetchJwks?: boolean;
+  /**
+   * The card profile for this client (src/cards/profiles/): `epic` rewrites every card to the rules Epic
+   * documents (docs/ehr-integration.md). Without it, cards are as the templates make them.
+   */
+  profile?: CardProfileName;
 }
 
 /** Asymmetric algorithms only: never `none`, never HMAC (CDS Hooks 2.0.1 "Trusting CDS Clients"). */
@@ -62,8 +74,13 @@ const schema = {
           algorithms: { type: 'array', minItems: 1, items: { enum: ASYMMETRIC_ALGORITHMS } },
           tenants: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
           fhirServers: { type: 'array', items: { type: 'string', pattern: '^https?://' } },
+          fetchJwks: { type: 'boolean' },
+          profile: { enum: CARD_PROFILES },
         },
         anyOf: [{ required: ['jwksUrl'] }, { required: ['allowedJku'] }, { required: ['jwks'] }],
+        // Keys that may not be fetched must be given.
+        if: { required: ['fetchJwks'], properties: { fetchJwks: { const: false } } },
+        then: { required: ['jwks'] },
       },
     },
   },

@@ -1,13 +1,11 @@
-import type { CardRenderer } from '../cards/render.js';
 import type { CardTemplate, CardTemplates } from '../cards/templates.js';
 import type { Card } from '../cds/types.js';
 import { readScenarioFile, scenarioNames, type ExampleScenario } from '../examples/scenarios.js';
 import type { PathwayConfig } from '../pathway/config.js';
-import { evaluatePathway } from '../pathway/evaluate.js';
-import type { Rule } from '../pathway/rule.js';
+import type { Pathway } from '../pathway/run.js';
+import { type Rule, ruleInWords } from '../pathway/rule.js';
 import { RULES } from '../pathway/rules/index.js';
 import type { TopicCode } from '../pathway/topics.js';
-import type { RecordIndexer } from '../record/index-record.js';
 import type { Terminology, ValueSet } from '../terminology/valuesets.js';
 import { cardHtml } from './card-html.js';
 import { barChartSvg, type Bar } from './chart.js';
@@ -34,9 +32,8 @@ export type FeedbackSummaries = (topic: TopicCode) => Promise<TopicFeedbackSumma
 export interface PathwaySiteDeps {
   templates: CardTemplates;
   terminology: Terminology;
-  pathwayConfig: PathwayConfig;
-  renderer: CardRenderer;
-  indexer: RecordIndexer;
+  /** The pathway the service runs (its configuration is the one shown). */
+  pathway: Pathway;
   feedback?: FeedbackSummaries;
   /** The clock of the example patients (their dates are relative to now). */
   now?: () => Date;
@@ -100,7 +97,8 @@ export class PathwaySite {
   }
 
   index(prefix = ''): string {
-    const { templates, pathwayConfig } = this.deps;
+    const { templates } = this.deps;
+    const pathwayConfig = this.deps.pathway.config;
     const { pathway } = templates.shared;
     const body = html`<h1>${pathway.name} v${pathway.version}</h1>
 <p>The rules of the pathway, one page per topic: when each card fires and when it must not, the data and
@@ -112,7 +110,7 @@ ${HOOK_GROUPS.map(
 <ul class="topics">
 ${RULES.filter((r) => r.hooks === g.hooks).map((r) => {
   const t = templates.byTopic.get(r.topic);
-  return html`<li><a href="${prefix}/pathway/${r.topic}">${t?.display ?? r.topic}</a> <span class="badge">${t?.indicator ?? ''}</span> <code>${r.topic}</code> — <span class="muted">${r.about.fires}</span></li>`;
+  return html`<li><a href="${prefix}/pathway/${r.topic}">${t?.display ?? r.topic}</a> <span class="badge">${t?.indicator ?? ''}</span> <code>${r.topic}</code> — <span class="muted">${ruleInWords(r).fires}</span></li>`;
 })}
 </ul>
 </section>`,
@@ -137,7 +135,8 @@ ${configLeaves(pathwayConfig).map(([k, v]) => html`<tr><td><code>${k}</code></td
   }
 
   async topic(code: TopicCode, prefix = ''): Promise<string> {
-    const { templates, pathwayConfig } = this.deps;
+    const { templates } = this.deps;
+    const pathwayConfig = this.deps.pathway.config;
     const rule = RULES.find((r) => r.topic === code);
     const t = templates.byTopic.get(code);
     if (rule === undefined || t === undefined) throw new Error(`no topic ${code}`);
@@ -149,11 +148,21 @@ ${configLeaves(pathwayConfig).map(([k, v]) => html`<tr><td><code>${k}</code></td
 <p><span class="badge">${t.indicator}</span> topic <code>${code}</code> · hook ${hookLabel(rule)}</p>
 <section aria-labelledby="rule">
 <h2 id="rule">The rule</h2>
+<p>The named conditions the service runs (the terms of the clinical specification):</p>
 <dl>
-<dt>Fires when</dt><dd>${rule.about.fires}</dd>
-<dt>Must not fire when</dt><dd>${rule.about.notWhen ?? 'no exclusion beyond the trigger'}</dd>
-${rule.about.suggestion !== undefined ? html`<dt>Suggestion</dt><dd>${rule.about.suggestion}</dd>` : ''}
+<dt>Fires when all of these hold</dt><dd><ul>${rule.when.map((c) => html`<li>${c.name}</li>`)}</ul></dd>
+<dt>Must not fire when any of these holds</dt><dd>${
+      rule.unless.length > 0 ? html`<ul>${rule.unless.map((c) => html`<li>${c.name}</li>`)}</ul>` : 'no exclusion beyond the trigger'
+    }</dd>
+${rule.suggests !== undefined ? html`<dt>Suggestion</dt><dd>${rule.suggests}</dd>` : ''}
 </dl>
+</section>
+<section aria-labelledby="data">
+<h2 id="data">The data it needs</h2>
+<p>The card is decided from these FHIR resource types of the patient's record. When one of them cannot be read
+(a search the EHR's FHIR server does not answer, a prefetch page that cannot be followed), the card is not
+made rather than made on incomplete data.</p>
+<ul>${rule.needs.map((t) => html`<li><code>${t}</code></li>`)}</ul>
 </section>
 <section aria-labelledby="thresholds">
 <h2 id="thresholds">Windows and thresholds</h2>
@@ -225,17 +234,15 @@ ${feedback}
     for (const name of scenarioNames()) {
       const scenario = readScenarioFile<Omit<ExampleScenario, 'name' | 'patientId'>>(name, now);
       if (!scenario.expect.topics.includes(topic)) continue;
-      const record = this.deps.indexer.index({
+      const result = this.deps.pathway.run(scenario.hook, {
         now,
         context: { patientId: scenario.patientId, userId: 'Practitioner/example' },
         entries: [scenario.patient, ...scenario.resources].map((resource) => ({ resource })),
         draftOrders: (scenario.draftOrders ?? []).map((resource) => ({ resource })),
         ...(scenario.hook === 'order-select' ? { selections: scenario.selections ?? [] } : {}),
       });
-      const result = evaluatePathway(record, scenario.hook, this.deps.pathwayConfig);
-      const finding = result.findings.find((f) => f.topic === topic);
-      if (finding === undefined) continue;
-      const card = this.deps.renderer.render(finding, result.facts, record);
+      const card = result.cards.find((c) => c.source.topic?.code === topic);
+      if (card === undefined) continue;
       card.source.url = `${prefix}/pathway/${topic}`;
       return { scenario, card };
     }

@@ -23,8 +23,10 @@ export interface ValueSetCode {
   direction?: 'higher-is-better' | 'lower-is-better';
   scale?: '0-10' | '0-100';
   /**
-   * For codes that name a procedure on any joint (CPT 20610, 73721): the code counts as a member only when the
-   * resource's body site is in this value set (e.g. `hip-body-site`).
+   * For codes that name a procedure on any joint or on the pelvis (CPT 20610, 73721, 72195): the code counts as a
+   * member only for the hip: when the resource's body site is in this value set (e.g. `hip-body-site`), or the
+   * indexer found that the resource is for the hip otherwise (a reason naming a hip condition, text naming the
+   * hip; docs/clinical-spec.md §2 advanced imaging).
    */
   bodySite?: string;
 }
@@ -230,19 +232,36 @@ export class Terminology {
 
   /**
    * The value sets a coded element belongs to: the union over its codings, with body-site-qualified codes
-   * counted only when one of `bodySiteKeys` is in the named body-site set.
+   * counted only when one of `bodySiteKeys` is in the named body-site set, or when `forTheHip` says the resource
+   * is for the hip by its reason or text.
    */
-  membership(keys: readonly string[], bodySiteKeys: readonly string[] = EMPTY): Set<string> {
+  membership(keys: readonly string[], bodySiteKeys: readonly string[] = EMPTY, forTheHip = false): Set<string> {
     const out = new Set<string>();
     for (const key of keys) {
       const sets = this.index.get(key);
       if (sets !== undefined) for (const s of sets) out.add(s);
       const q = this.qualified.get(key);
       if (q !== undefined) {
-        for (const { set, bodySite } of q) if (bodySiteKeys.some((k) => this.has(bodySite, k))) out.add(set);
+        for (const { set, bodySite } of q) if (forTheHip || bodySiteKeys.some((k) => this.has(bodySite, k))) out.add(set);
       }
     }
     return out;
+  }
+
+  private readonly wordPatterns = new Map<string, RegExp | null>();
+
+  /**
+   * Whether text contains one of a value set's words (its fallbackNames) as a whole word, case-insensitive:
+   * word lists such as valuesets/route-oral.json ("by mouth", "p.o.") are data like codes.
+   */
+  hasWords(valueSetId: string, text: string): boolean {
+    let pattern = this.wordPatterns.get(valueSetId);
+    if (pattern === undefined) {
+      const words = [...(this.valueSet(valueSetId).fallbackNames ?? [])].sort((a, b) => b.length - a.length);
+      pattern = words.length > 0 ? new RegExp(`(?<![\\w.])(${words.map(escapeRegExp).join('|')})(?![\\w])`, 'i') : null;
+      this.wordPatterns.set(valueSetId, pattern);
+    }
+    return pattern?.test(text) === true;
   }
 
   has(valueSetId: string, key: string): boolean {

@@ -141,7 +141,7 @@ describe('npm run burden', () => {
 
   test('bad arguments are refused with a message naming them', async () => {
     expect((await burden([SYNTHEA, '--shard', '4/3'])).stderr).toContain('--shard takes i/n');
-    expect((await burden([SYNTHEA, '--as-of', 'yesterday'])).stderr).toContain('--as-of takes last-encounter');
+    expect((await burden([SYNTHEA, '--as-of', 'yesterday'])).stderr).toContain('--as-of wants "last-encounter" or a date');
     expect((await burden([])).code).toBe(2);
   });
 });

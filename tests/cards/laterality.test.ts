@@ -1,5 +1,8 @@
 import type { Condition, FhirResource, ServiceRequest } from 'fhir/r4.js';
-import { conditionSides, hipSide, loadSideCodes } from '../../src/cards/laterality.js';
+import { hipSide } from '../../src/cards/laterality.js';
+import { RecordIndexer } from '../../src/record/index-record.js';
+import type { Laterality } from '../../src/record/types.js';
+import { loadTerminology } from '../../src/terminology/valuesets.js';
 import type { Card } from '../../src/cds/types.js';
 import { loadScenario, type Scenario } from '../../tools/fixtures/scenarios.js';
 import { cds } from '../helpers/cds-client.js';
@@ -11,7 +14,12 @@ import { testService, type TestService } from '../helpers/service.js';
  * conditions name (a side-specific ICD-10-CM code, a SNOMED CT body site or laterality qualifier), else the order
  * asks to confirm the side.
  */
-const codes = loadSideCodes();
+const indexer = new RecordIndexer(loadTerminology());
+/** The side the indexer reads from one condition (ConditionEntry.laterality). */
+function sideOf(c: Condition): Laterality {
+  const record = indexer.index({ now: new Date(), context: { patientId: 'p' }, entries: [{ resource: c }] });
+  return record.conditions[0]?.laterality ?? 'unknown';
+}
 const ICD = 'http://hl7.org/fhir/sid/icd-10-cm';
 const SCT = 'http://snomed.info/sct';
 
@@ -23,29 +31,29 @@ function condition(code: { system: string; code: string; display?: string }, bod
 
 describe('the side a hip condition names', () => {
   test.each([
-    ['M16.12 left hip OA', condition({ system: ICD, code: 'M16.12' }), ['left']],
-    ['M16.11 right hip OA', condition({ system: ICD, code: 'M16.11' }), ['right']],
-    ['M25.552 pain in left hip', condition({ system: ICD, code: 'M25.552' }), ['left']],
-    ['M25.551 pain in right hip, written without the dot', condition({ system: ICD, code: 'M25551' }), ['right']],
-    ['M16.0 bilateral OA', condition({ system: ICD, code: 'M16.0' }), ['left', 'right']],
-    ['M16.9 unspecified', condition({ system: ICD, code: 'M16.9' }), []],
-    ['SNOMED OA with a left hip region body site', condition({ system: SCT, code: '239872002' }, [{ system: SCT, code: '287679003' }]), ['left']],
-    ['SNOMED OA, hip joint with the Right qualifier', condition({ system: SCT, code: '239872002' }, [{ system: SCT, code: '24136001' }, { system: SCT, code: '24028007' }]), ['right']],
-    ['SNOMED hip pain without a body site', condition({ system: SCT, code: '49218002' }), []],
-  ])('%s', (_name, c, sides) => {
-    expect([...conditionSides(c, codes)].sort()).toEqual(sides);
+    ['M16.12 left hip OA', condition({ system: ICD, code: 'M16.12' }), 'left'],
+    ['M16.11 right hip OA', condition({ system: ICD, code: 'M16.11' }), 'right'],
+    ['M25.552 pain in left hip', condition({ system: ICD, code: 'M25.552' }), 'left'],
+    ['M25.551 pain in right hip, written without the dot', condition({ system: ICD, code: 'M25551' }), 'right'],
+    ['M16.0 bilateral OA', condition({ system: ICD, code: 'M16.0' }), 'both'],
+    ['M16.9 unspecified', condition({ system: ICD, code: 'M16.9' }), 'unknown'],
+    ['SNOMED OA with a left hip region body site', condition({ system: SCT, code: '239872002' }, [{ system: SCT, code: '287679003' }]), 'left'],
+    ['SNOMED OA, hip joint with the Right qualifier', condition({ system: SCT, code: '239872002' }, [{ system: SCT, code: '24136001' }, { system: SCT, code: '24028007' }]), 'right'],
+    ['SNOMED hip pain without a body site', condition({ system: SCT, code: '49218002' }), 'unknown'],
+  ])('%s', (_name, c, side) => {
+    expect(sideOf(c)).toBe(side);
   });
 
   test('together: one side, both sides, or none', () => {
-    const left = condition({ system: ICD, code: 'M16.12' });
-    const right = condition({ system: ICD, code: 'M25.551' });
-    const none = condition({ system: SCT, code: '49218002' });
-    expect(hipSide([left, none], codes)).toBe('left');
-    expect(hipSide([right], codes)).toBe('right');
-    expect(hipSide([left, right], codes)).toBe('both');
-    expect(hipSide([condition({ system: ICD, code: 'M16.0' })], codes)).toBe('both');
-    expect(hipSide([none], codes)).toBe('unknown');
-    expect(hipSide([], codes)).toBe('unknown');
+    const left = sideOf(condition({ system: ICD, code: 'M16.12' }));
+    const right = sideOf(condition({ system: ICD, code: 'M25.551' }));
+    const none = sideOf(condition({ system: SCT, code: '49218002' }));
+    expect(hipSide([left, none])).toBe('left');
+    expect(hipSide([right])).toBe('right');
+    expect(hipSide([left, right])).toBe('both');
+    expect(hipSide([sideOf(condition({ system: ICD, code: 'M16.0' }))])).toBe('both');
+    expect(hipSide([none])).toBe('unknown');
+    expect(hipSide([])).toBe('unknown');
   });
 });
 

@@ -50,17 +50,17 @@ describe('POST /cds-services/{id}: the request', () => {
   test('every problem is named with where it is', async () => {
     const body = clone(validPatientView(service.registry)) as unknown as Record<string, unknown>;
     delete body['hook'];
-    body['hookInstance'] = 'not-a-uuid';
+    body['hookInstance'] = '';
     const context = body['context'] as Record<string, unknown>;
     delete context['patientId'];
     context['userId'] = 'Device/42';
-    body['fhirAuthorization'] = { access_token: 'x', token_type: 'MAC', expires_in: 300, scope: 's' };
+    body['fhirAuthorization'] = { token_type: 'MAC', expires_in: 300, scope: 's' };
     const res = await cds(service.app).hook('hip-pain-patient-view', body);
     expect(res.status).toBe(400);
     expect(where(res.body)).toEqual([
       'context.patientId',
       'context.userId',
-      'fhirAuthorization.subject',
+      'fhirAuthorization.access_token',
       'fhirAuthorization.token_type',
       'fhirServer',
       'hook',
@@ -68,9 +68,10 @@ describe('POST /cds-services/{id}: the request', () => {
     ]);
     const byWhere = Object.fromEntries(issues(res.body).map((i) => [(i.expression ?? [])[0], i.diagnostics]));
     expect(byWhere['hook']).toBe('hook is required');
-    expect(byWhere['hookInstance']).toBe('hookInstance must match format "uuid"');
+    expect(byWhere['hookInstance']).toBe('hookInstance must NOT have fewer than 1 characters');
+    expect(byWhere['fhirAuthorization.access_token']).toBe('fhirAuthorization.access_token is required');
     expect(byWhere['fhirServer']).toBe('fhirServer is required when fhirAuthorization is present');
-    expect(byWhere['fhirAuthorization.token_type']).toBe('fhirAuthorization.token_type must be "Bearer"');
+    expect(byWhere['fhirAuthorization.token_type']).toBe('fhirAuthorization.token_type must be "Bearer" (in any case)');
     expect(byWhere['context.patientId']).toBe('context.patientId is required');
   });
 
@@ -80,13 +81,13 @@ describe('POST /cds-services/{id}: the request', () => {
     expect(issues(res.body)[0]?.diagnostics).toBe('(request body) must be object');
   });
 
-  test('order-select needs selections and draftOrders, and every selection must be a draft order', async () => {
+  test('order-select needs selections, and every selection must be a draft order', async () => {
     const body = clone(validOrderSelect(service.registry));
     const ctx = body.context as unknown as Record<string, unknown>;
-    delete ctx['draftOrders'];
+    delete ctx['selections'];
     let res = await cds(service.app).hook('hip-pain-order-select', body);
     expect(res.status).toBe(400);
-    expect(where(res.body)).toEqual(['context.draftOrders']);
+    expect(where(res.body)).toEqual(['context.selections']);
 
     const body2 = clone(validOrderSelect(service.registry));
     (body2.context as unknown as { selections: string[] }).selections = [

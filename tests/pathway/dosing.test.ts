@@ -1,9 +1,8 @@
-import type { FhirResource } from 'fhir/r4.js';
 import { dailyMaximum } from '../../src/pathway/dosing.js';
 import type { MedicationEntry } from '../../src/record/types.js';
 import { index, medication, RX, UCUM } from '../helpers/pathway.js';
 
-/** PATHWAY §3 acetaminophen-max-dose: the daily acetaminophen dose from dosageInstruction. */
+/** docs/clinical-spec.md §3 acetaminophen-max-dose: the daily acetaminophen dose from dosageInstruction. */
 const APAP = 'medication-acetaminophen';
 const apap500 = {
   medicationCodeableConcept: { coding: [{ system: RX, code: '198440', display: 'acetaminophen 500 MG Oral Tablet' }] },
@@ -15,7 +14,7 @@ const oxyApap = {
 };
 
 function order(product: object, dosageInstruction: unknown): MedicationEntry {
-  const rec = index([medication({ ...product, dosageInstruction }) as FhirResource]);
+  const rec = index([medication({ ...product, dosageInstruction })]);
   return rec.medications[0] as MedicationEntry;
 }
 const every = (hours: number, value: number, code: string, extra: object = {}) => ({
@@ -25,6 +24,12 @@ const every = (hours: number, value: number, code: string, extra: object = {}) =
 });
 
 describe('daily acetaminophen maximum', () => {
+  test('a daily dose that cannot be real (3e+21 g, above the implausible limit) cannot be computed', () => {
+    const absurd = order(apap500, [every(6, 3e21, 'g')]);
+    expect(dailyMaximum(absurd, APAP)).toMatchObject({ ok: true });
+    expect(dailyMaximum(absurd, APAP, 100000)).toEqual({ ok: false, reason: 'the computed daily dose cannot be real (cannot compute)' });
+    expect(dailyMaximum(order(apap500, [every(6, 20, 'g')]), APAP, 100000)).toMatchObject({ ok: true, mg: 80000 });
+  });
   test('mg per dose times doses per day: 1000 mg every 8 hours = 3000 mg', () => {
     expect(dailyMaximum(order(apap500, [every(8, 1000, 'mg')]), APAP)).toMatchObject({ ok: true, mg: 3000 });
   });

@@ -2,7 +2,7 @@ import type { FhirResource } from 'fhir/r4.js';
 import { computeFacts } from '../../src/pathway/facts.js';
 import { index, pathwayConfig } from '../helpers/pathway.js';
 
-/** PATHWAY §2 "improving": baseline, latest within 6 weeks, minimal important change per instrument. */
+/** docs/clinical-spec.md §2 "improving": baseline, latest within 6 weeks, minimal important change per instrument. */
 const hipPain = {
   resourceType: 'Condition',
   id: 'c1',
@@ -17,15 +17,14 @@ const pt = {
   code: { coding: [{ system: 'http://snomed.info/sct', code: '91251008' }] },
   performedDateTime: '2026-08-01',
 };
-const score = (code: string, value: number, date: string): FhirResource =>
-  ({
-    resourceType: 'Observation',
-    id: `o${date}${code}`,
-    status: 'final',
-    code: { coding: [{ system: 'http://loinc.org', code }] },
-    effectiveDateTime: date,
-    valueQuantity: { value },
-  }) as FhirResource;
+const score = (code: string, value: number, date: string): FhirResource => ({
+  resourceType: 'Observation',
+  id: `o${date}${code}`,
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code }] },
+  effectiveDateTime: date,
+  valueQuantity: { value },
+});
 
 const facts = (...extra: FhirResource[]) =>
   computeFacts(index([hipPain as FhirResource, pt as FhirResource, ...extra]), pathwayConfig);
@@ -101,7 +100,7 @@ describe('main hip condition', () => {
   });
 });
 
-/** PATHWAY §2: a structural diagnosis is an active Condition or a hip imaging report's conclusionCode. */
+/** docs/clinical-spec.md §2: a structural diagnosis is an active Condition or a hip imaging report's conclusionCode. */
 describe('diagnoses from imaging reports', () => {
   const sct = 'http://snomed.info/sct';
   const condition = (id: string, code: string, extra: object = {}): FhirResource =>
@@ -113,15 +112,14 @@ describe('diagnoses from imaging reports', () => {
       onsetDateTime: '2026-05-01',
       ...extra,
     }) as FhirResource;
-  const report = (id: string, ...conclusions: [string, string][]): FhirResource =>
-    ({
-      resourceType: 'DiagnosticReport',
-      id,
-      status: 'final',
-      code: { coding: [{ system: 'http://loinc.org', code: '37622-8', display: 'XR Pelvis AP' }] },
-      effectiveDateTime: '2026-06-01',
-      conclusionCode: conclusions.map(([code, display]) => ({ coding: [{ system: sct, code, display }] })),
-    }) as FhirResource;
+  const report = (id: string, ...conclusions: [string, string][]): FhirResource => ({
+    resourceType: 'DiagnosticReport',
+    id,
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '37622-8', display: 'XR Pelvis AP' }] },
+    effectiveDateTime: '2026-06-01',
+    conclusionCode: conclusions.map(([code, display]) => ({ coding: [{ system: sct, code, display }] })),
+  });
   const pain = condition('pain', '49218002');
   const oaReport = report('xr', ['239872002', 'Osteoarthritis of hip']);
   const f = (...resources: FhirResource[]) => computeFacts(index(resources), pathwayConfig);

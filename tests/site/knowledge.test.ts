@@ -51,7 +51,7 @@ describe('knowledge as FHIR resources', () => {
     expect(cs?.concept?.map((c) => c.code).sort()).toEqual([...ALL_TOPICS].sort());
     for (const c of cs?.concept ?? []) {
       expect(c.display).toBe(templates.byTopic.get(c.code as (typeof ALL_TOPICS)[number])?.display);
-      expect(c.definition).toMatch(/^Fires when /);
+      expect(c.definition).toMatch(/^Fires when: /);
     }
   });
 

@@ -51,8 +51,9 @@ describe('GET /pathway/<topic>', () => {
     expect(res.status).toBe(200);
     const html = res.text;
     const rule = RULES.find((r) => r.topic === topic);
-    for (const id of ['rule', 'thresholds', 'valuesets', 'example', 'sources', 'feedback']) expect(html).toContain(`id="${id}"`);
-    expect(text(html)).toContain(text(rule?.about.fires ?? 'none'));
+    for (const id of ['rule', 'data', 'thresholds', 'valuesets', 'example', 'sources', 'feedback']) expect(html).toContain(`id="${id}"`);
+    for (const type of rule?.needs ?? []) expect(html).toContain(`<li><code>${type}</code></li>`);
+    for (const c of [...(rule?.when ?? []), ...(rule?.unless ?? [])]) expect(text(html)).toContain(text(c.name));
     for (const vs of rule?.valueSets ?? []) expect(html).toContain(`<code>${vs}</code>`);
     // Every topic has a scenario that makes it fire: its card is shown with its summary and source link.
     expect(html).toContain('<article class="card"');

@@ -32,6 +32,8 @@ const PUBLIC_SOURCE_HOSTS: readonly string[] = [
   'build.fhir.org',
   'terminology.hl7.org',
   'tx.fhir.org',
+  'ncit.nci.nih.gov',
+  'standardterms.edqm.eu',
 ];
 
 /** Law-firm and marketing sites that were once cited as sources: never again, wherever they appear. */

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { loadCardTemplates } from '../../src/cards/templates.js';
-import { parseAsOf } from '../as-of.js';
+import { asOf } from '../as-of.js';
 import type { PatientOutcome } from './evaluate-patient.js';
 import { addOutcome, type BurdenFigures, emptyFigures, meanCardsPerActivePatient, mergeFigures, topicRates } from './figures.js';
 import { parseShard, readPopulation, type Population, type WorkUnit } from './input.js';
@@ -34,7 +34,7 @@ interface Options {
 
 async function runInProcess(pop: Population, o: Options, figures: BurdenFigures, progress: Progress): Promise<void> {
   const runner = new UnitRunner({
-    asOf: parseAsOf(o.asOfText),
+    asOf: o.asOfText,
     ...(o.pathwayConfigFile !== undefined ? { pathwayConfigFile: o.pathwayConfigFile } : {}),
     ...(pop.medicationsFile !== undefined ? { medicationsFile: pop.medicationsFile } : {}),
   });
@@ -109,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
     const input = positionals[0] ?? '';
     const workers = values.workers === 'auto' ? availableParallelism() : Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers takes a whole number >= 1 or auto, got "${values.workers}"`);
-    parseAsOf(values['as-of']); // refuse a bad date before reading anything
+    if (values['as-of'] !== 'now' && values['as-of'] !== 'last-encounter') asOf(values['as-of'], []); // refuse a bad date before reading anything
     const shard = parseShard(values.shard);
     const workDir = mkdtempSync(join(tmpdir(), 'burden-'));
     try {

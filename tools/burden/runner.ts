@@ -1,28 +1,25 @@
 import type { FhirResource } from 'fhir/r4.js';
-import { loadPathwayConfig, type PathwayConfig } from '../../src/pathway/config.js';
-import { RecordIndexer } from '../../src/record/index-record.js';
+import { loadCardTemplates } from '../../src/cards/templates.js';
+import { loadPathwayConfig } from '../../src/pathway/config.js';
+import { Pathway } from '../../src/pathway/run.js';
 import { loadTerminology } from '../../src/terminology/valuesets.js';
-import type { AsOf } from '../as-of.js';
-import { evaluatePatient, type PatientOutcome } from './evaluate-patient.js';
+import { type AsOfSetting, evaluatePatient, type PatientOutcome } from './evaluate-patient.js';
 import { readBucket, readBundleFile, readMedications, type WorkUnit } from './input.js';
 
 /** Evaluates units of work in one thread: the pathway built once, each unit read, its patients evaluated. */
 export class UnitRunner {
-  private readonly indexer: RecordIndexer;
-  private readonly pathwayConfig: PathwayConfig;
+  private readonly pathway: Pathway;
   private medications: Map<string, FhirResource> | undefined;
 
   constructor(
-    private readonly options: { asOf: AsOf; pathwayConfigFile?: string; medicationsFile?: string; clock?: Date },
+    private readonly options: { asOf: AsOfSetting; pathwayConfigFile?: string; medicationsFile?: string; clock?: Date },
   ) {
-    this.indexer = new RecordIndexer(loadTerminology());
-    this.pathwayConfig = loadPathwayConfig(options.pathwayConfigFile);
+    this.pathway = new Pathway(loadTerminology(), loadCardTemplates(), loadPathwayConfig(options.pathwayConfigFile));
   }
 
   evaluate(resources: readonly FhirResource[]): PatientOutcome | undefined {
     return evaluatePatient(resources, {
-      indexer: this.indexer,
-      pathwayConfig: this.pathwayConfig,
+      pathway: this.pathway,
       asOf: this.options.asOf,
       ...(this.options.clock !== undefined ? { clock: this.options.clock } : {}),
     });

@@ -11,9 +11,8 @@ interface Init {
 }
 
 const init = workerData as Init;
-const asOf = init.asOf === 'now' || init.asOf === 'last-encounter' ? init.asOf : new Date(init.asOf);
 const runner = new UnitRunner({
-  asOf,
+  asOf: init.asOf,
   clock: new Date(init.clock),
   ...(init.pathwayConfigFile !== undefined ? { pathwayConfigFile: init.pathwayConfigFile } : {}),
   ...(init.medicationsFile !== undefined ? { medicationsFile: init.medicationsFile } : {}),

@@ -1,5 +1,6 @@
+import { C } from '../conditions.js';
 import { dailyMaximum, regimenWithin, safeDosage, unitStrength } from '../dosing.js';
-import { type Finding, isMedication, type Rule, type RuleInput } from '../rule.js';
+import { condition, type FindingOf, isMedication, type RuleInput, type RuleOf } from '../rule.js';
 import { VS } from '../value-set-ids.js';
 import type { MedicationEntry } from '../../record/types.js';
 
@@ -10,9 +11,9 @@ export interface DoseLine {
   judged: boolean;
 }
 
-/** acetaminophen-max-dose [critical] — order-select / order-sign, PATHWAY §3. The card: cards/acetaminophen-max-dose.yaml. */
+/** acetaminophen-max-dose [critical] — order-select / order-sign, docs/clinical-spec.md §3. The card: cards/acetaminophen-max-dose.yaml. */
 interface Assessment {
-  finding: Finding | null;
+  finding: FindingOf<'acetaminophen-max-dose'> | null;
   unknown: { order: MedicationEntry; reason: string }[];
 }
 
@@ -36,7 +37,7 @@ function assess({ facts, judged, drafts, config }: RuleInput): Assessment {
     ...otherDrafts.map((o) => [o, false] as const),
     ...currentOrders.map((o) => [o, false] as const),
   ]) {
-    const dose = dailyMaximum(order, VS.acetaminophen);
+    const dose = dailyMaximum(order, VS.acetaminophen, config.acetaminophen.implausibleDailyMg);
     if (dose.ok) lines.push({ order, mg: dose.mg, explanation: dose.explanation, judged: isJudged });
     else unknown.push({ order, reason: dose.reason });
   }
@@ -52,7 +53,7 @@ function assess({ facts, judged, drafts, config }: RuleInput): Assessment {
   // (acetaminophen/oxycodone) would change its other ingredient too, so such an order is removed instead. The
   // schedule is by mouth: an intravenous or rectal order is removed, not rewritten as oral.
   const only = offending.length === 1 ? offending[0] : undefined;
-  const rewritable = only !== undefined && only.ingredients.length === 1 && only.route !== 'other';
+  const rewritable = only?.ingredients.length === 1 && only.route !== 'other';
   const regimen = rewritable
     ? regimenWithin(config.acetaminophen.regimens, remainingMg, unitStrength(only, VS.acetaminophen))
     : undefined;
@@ -81,19 +82,31 @@ function assessed(input: RuleInput): Assessment {
   return a;
 }
 
-export const acetaminophenMaxDose: Rule = {
+const orderingAcetaminophen = condition(
+  'an acetaminophen-containing order (ingredient, clinical drug or branded product) is being placed',
+  ({ judged }) => judged.some((o) => isMedication(o) && o.classes.has(VS.acetaminophen)),
+);
+
+const overTheLimit = condition(
+  "its daily maximum, with the other acetaminophen drafts of this call and the current acetaminophen orders, exceeds the patient's limit (4 g; 2 g with chronic liver disease)",
+  (input) => assessed(input).finding !== null,
+);
+
+const doseNotComputable = condition(
+  'a needed dose cannot be computed and the known doses stay within the limit (the log says why; no card rests on a guess or on a number that cannot be real)',
+  (input) => assessed(input).finding === null && assessed(input).unknown.length > 0,
+);
+
+export const acetaminophenMaxDose: RuleOf<'acetaminophen-max-dose'> = {
   topic: 'acetaminophen-max-dose',
   hooks: 'order',
-  valueSets: ['medication-acetaminophen', 'chronic-liver-disease'],
+  valueSets: ['medication-acetaminophen', 'chronic-liver-disease', 'route-oral'],
   needs: ['Condition', 'MedicationRequest', 'Medication'],
-  about: {
-    fires:
-      'an acetaminophen-containing order is being placed and the daily maximums of it, the other acetaminophen drafts of this call and the current acetaminophen orders add up to more than 4 g (2 g with chronic liver disease or cirrhosis). Daily maximum from doseAndRate (mg, g, or tablets/capsules/mL times the product strength) and timing (frequency/period, timeOfDay/when, timing code), capped by maxDosePerPeriod.',
-    notWhen:
-      'a needed dose cannot be computed and the known doses stay within the limit (the log says why; no card rests on a guess); the patient is a child (weight-based dosing is not modelled) or deceased.',
-    suggestion:
-      'update a single-ingredient oral draft to the first configured schedule that fits what is left of the limit (in whole tablets of its strength); remove a combination product, a draft given another way (intravenous, rectal), several offending drafts, or a draft for which no schedule fits.',
-  },
+  when: [C.adultAlive, orderingAcetaminophen, overTheLimit],
+  unless: [doseNotComputable],
+  offers: ['safe-schedule', 'remove-order'],
+  suggests:
+    'update a single-ingredient oral draft to the first configured schedule that fits what is left of the limit (in whole tablets of its strength); remove a combination product, a draft given another way (intravenous, rectal), several offending drafts, or a draft for which no schedule fits. Daily maximum from doseAndRate (mg, g, or tablets/capsules/mL times the product strength) and timing, capped by maxDosePerPeriod.',
   evaluate: (input) => assessed(input).finding,
   undecided(input) {
     const { finding, unknown } = assessed(input);

@@ -1,19 +1,19 @@
+import { C } from '../conditions.js';
 import { regimenWithin } from '../dosing.js';
-import type { Rule } from '../rule.js';
+import type { RuleOf } from '../rule.js';
 
-/** add-acetaminophen [info] — PATHWAY §3. The card: cards/add-acetaminophen.yaml. */
-export const addAcetaminophen: Rule = {
+/** add-acetaminophen [info] — docs/clinical-spec.md §3. The card: cards/add-acetaminophen.yaml. */
+export const addAcetaminophen: RuleOf<'add-acetaminophen'> = {
   topic: 'add-acetaminophen',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy', 'medication-nsaid', 'medication-acetaminophen', 'chronic-liver-disease'],
   needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication'],
-  about: {
-    fires: 'persistent hip pain, a current NSAID, and no current acetaminophen (combination products count).',
-    suggestion:
-      'scheduled acetaminophen 1000 mg every 8 hours, at most 4 g/day; with chronic liver disease the schedule is chosen within 2 g/day (config acetaminophen.regimens).',
-  },
+  when: [C.activeEpisode, C.persistentHipPain, C.currentNsaid, C.noCurrentAcetaminophen],
+  unless: [],
+  offers: ['order-acetaminophen'],
+  suggests:
+    "scheduled acetaminophen, the first configured schedule within the patient's daily maximum (1000 mg every 8 hours; with chronic liver disease within 2 g/day).",
   evaluate({ facts, config }) {
-    if (!facts.persistentHipPain || facts.current.nsaid.length === 0 || facts.current.acetaminophen.length > 0) return null;
     const regimen = regimenWithin(config.acetaminophen.regimens, facts.acetaminophenMaxDailyMg);
     if (regimen === undefined) return null;
     return {

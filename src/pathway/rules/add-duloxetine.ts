@@ -1,20 +1,15 @@
-import type { Rule } from '../rule.js';
+import { C } from '../conditions.js';
+import type { RuleOf } from '../rule.js';
 
-/** add-duloxetine [info] — PATHWAY §3. The card: cards/add-duloxetine.yaml. */
-export const addDuloxetine: Rule = {
+/** add-duloxetine [info] — docs/clinical-spec.md §3. The card: cards/add-duloxetine.yaml. */
+export const addDuloxetine: RuleOf<'add-duloxetine'> = {
   topic: 'add-duloxetine',
   hooks: 'patient-view',
-  valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy', 'medication-nsaid', 'medication-acetaminophen', 'medication-duloxetine', 'medication-maoi', 'egfr', 'chronic-liver-disease'],
+  valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy', 'medication-nsaid', 'medication-acetaminophen', 'medication-duloxetine', 'medication-maoi', 'egfr', 'chronic-liver-disease', 'medication-ssri', 'medication-snri', 'medication-tramadol'],
   needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication'],
-  about: {
-    fires: 'persistent hip pain, a current NSAID and current acetaminophen, and no current duloxetine.',
-    notWhen:
-      'duloxetine is contraindicated (current MAOI incl. linezolid; latest eGFR < 30 within 12 months; chronic liver disease or cirrhosis).',
-  },
-  evaluate({ facts }) {
-    const { nsaid, acetaminophen, duloxetine } = facts.current;
-    if (!facts.persistentHipPain || nsaid.length === 0 || acetaminophen.length === 0 || duloxetine.length > 0) return null;
-    if (facts.duloxetineContraindications.length > 0) return null;
-    return { topic: 'add-duloxetine', evidence: {}, suggestions: [{ id: 'order-duloxetine' }] };
-  },
+  when: [C.activeEpisode, C.persistentHipPain, C.currentNsaid, C.currentAcetaminophen],
+  unless: [C.currentDuloxetine, C.duloxetineContraindicated],
+  offers: ['order-duloxetine'],
+  suggests: 'duloxetine 30 mg once daily (to 60 mg).',
+  evaluate: () => ({ topic: 'add-duloxetine', evidence: {}, suggestions: [{ id: 'order-duloxetine' }] }),
 };

@@ -1,65 +1,77 @@
+import { C } from '../conditions.js';
 import { regimenWithin } from '../dosing.js';
-import { isMedication, type Rule, type SuggestionChoice } from '../rule.js';
 import { forTheHip, namesHipReason } from '../order-scope.js';
+import { condition, isMedication, type NextStep, type RuleInput, type RuleOf, type SuggestionChoice } from '../rule.js';
 import { VS } from '../value-set-ids.js';
 import type { MedicationEntry } from '../../record/types.js';
 
-/** avoid-opioids [warning] — order-select / order-sign, PATHWAY §3. The card: cards/avoid-opioids.yaml. */
-export const avoidOpioids: Rule = {
+/**
+ * Judged opioid orders for the hip: not those whose reason names only other conditions, nor a medication for
+ * opioid use disorder for a patient who has it (unless its reason names a hip condition).
+ */
+function opioidOrders({ facts, judged }: RuleInput): MedicationEntry[] {
+  const treatsOpioidUseDisorder = (o: MedicationEntry): boolean =>
+    facts.opioidUseDisorder.length > 0 && o.classes.has(VS.opioidUseDisorderTreatment) && !namesHipReason(o);
+  return judged.filter(
+    (o): o is MedicationEntry => isMedication(o) && o.classes.has(VS.opioid) && forTheHip(o) && !treatsOpioidUseDisorder(o),
+  );
+}
+
+const startingOpioid = condition(
+  'an opioid (tramadol, codeine and combination products included) is being started for the hip (its reason is not only another condition; not a medication for an active opioid use disorder)',
+  (input) => opioidOrders(input).length > 0,
+);
+
+/** The next non-opioid step: acetaminophen, else duloxetine on an NSAID and acetaminophen; already ordered or none. */
+function nextStep({ facts, drafts }: RuleInput): NextStep {
+  const { nsaid, acetaminophen, duloxetine } = facts.current;
+  let step: 'acetaminophen' | 'duloxetine' | undefined;
+  if (acetaminophen.length === 0) step = 'acetaminophen';
+  else if (nsaid.length > 0 && duloxetine.length === 0 && facts.duloxetineContraindications.length === 0) step = 'duloxetine';
+  if (step === undefined) return 'none';
+  // A step another non-opioid draft of this call already orders is not offered twice (an opioid combination,
+  // acetaminophen/codeine, is no acetaminophen step).
+  const set = step === 'acetaminophen' ? VS.acetaminophen : VS.duloxetine;
+  const ordered = drafts.some((d) => isMedication(d) && d.classes.has(set) && !d.classes.has(VS.opioid));
+  if (!ordered) return step;
+  return step === 'acetaminophen' ? 'ordered-acetaminophen' : 'ordered-duloxetine';
+}
+
+/** avoid-opioids [warning] — order-select / order-sign, docs/clinical-spec.md §3. The card: cards/avoid-opioids.yaml. */
+export const avoidOpioids: RuleOf<'avoid-opioids'> = {
   topic: 'avoid-opioids',
   hooks: 'order',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'medication-opioid', 'opioid-use-disorder', 'medication-opioid-use-disorder-treatment', 'medication-nsaid', 'medication-acetaminophen', 'medication-duloxetine'],
   needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication'],
-  about: {
-    fires:
-      'an opioid (tramadol, codeine and combination products included) is being started for a patient with a hip condition and no current opioid.',
-    notWhen:
-      "the order's reasonCode/reasonReference names only conditions outside the hip set; the order is a medication for opioid use disorder (buprenorphine/naloxone, sublingual or extended-release buprenorphine, oral methadone) for a patient with an active opioid use disorder, and its reason names no hip condition; the patient is excluded (paediatric, deceased, active hip fracture).",
-    suggestion:
-      'remove the draft, and offer the next non-opioid step: acetaminophen, or duloxetine when an NSAID and acetaminophen are both current (and duloxetine is not contraindicated or already taken); a step that another draft of the same call already orders is not offered again.',
-  },
-  evaluate({ facts, judged, drafts, config }) {
-    if (facts.excluded !== undefined || facts.hipConditions.length === 0 || facts.current.opioid.length > 0) return null;
-    // A medication for opioid use disorder treats the disorder, unless its reason says it is for the hip.
-    const treatsOpioidUseDisorder = (o: MedicationEntry): boolean =>
-      facts.opioidUseDisorder.length > 0 && o.classes.has(VS.opioidUseDisorderTreatment) && !namesHipReason(o);
-    const orders = judged.filter(
-      (o): o is MedicationEntry => isMedication(o) && o.classes.has(VS.opioid) && forTheHip(o) && !treatsOpioidUseDisorder(o),
-    );
-    if (orders.length === 0) return null;
-    // The next step is judged on what the patient takes; a step already being ordered in this same call, by
-    // another non-opioid draft, is not offered twice (an opioid combination, acetaminophen/codeine, is no
-    // acetaminophen step: it is being removed, or it is for something else).
-    const ordering = (set: string): boolean =>
-      drafts.some((d) => isMedication(d) && d.classes.has(set) && !d.classes.has(VS.opioid));
-    const { nsaid, acetaminophen, duloxetine } = facts.current;
-    // The step the pathway would take next: acetaminophen, else duloxetine on an NSAID and acetaminophen.
-    const step =
-      acetaminophen.length === 0
-        ? 'acetaminophen'
-        : nsaid.length > 0 && duloxetine.length === 0 && facts.duloxetineContraindications.length === 0
-          ? 'duloxetine'
-          : undefined;
-    const alreadyOrdered =
-      (step === 'acetaminophen' && ordering(VS.acetaminophen)) || (step === 'duloxetine' && ordering(VS.duloxetine));
+  when: [C.hipCondition, startingOpioid],
+  unless: [C.currentOpioid, C.excluded],
+  offers: ['replace-with-acetaminophen', 'replace-with-duloxetine', 'remove-opioid'],
+  suggests:
+    'remove the draft, and offer the next non-opioid step: acetaminophen, or duloxetine when an NSAID and acetaminophen are both current (and duloxetine is not contraindicated or already taken); a step another draft of the same call already orders is not offered again.',
+  evaluate(input) {
+    const orders = opioidOrders(input);
+    let step = nextStep(input);
     const regimen =
-      step === 'acetaminophen' ? regimenWithin(config.acetaminophen.regimens, facts.acetaminophenMaxDailyMg) : undefined;
-    const next: SuggestionChoice =
-      alreadyOrdered || step === undefined
-        ? { id: 'remove-opioid', orders }
-        : step === 'duloxetine'
-          ? { id: 'replace-with-duloxetine', orders }
-          : regimen !== undefined
-            ? { id: 'replace-with-acetaminophen', orders, values: { regimen } }
-            : { id: 'remove-opioid', orders };
-    const evidence = {
-      orders,
-      nextIsAcetaminophen: next.id === 'replace-with-acetaminophen',
-      nextIsDuloxetine: next.id === 'replace-with-duloxetine',
-      nextIsOrderedAcetaminophen: alreadyOrdered && step === 'acetaminophen',
-      nextIsOrderedDuloxetine: alreadyOrdered && step === 'duloxetine',
-      nextIsNone: next.id === 'remove-opioid' && !alreadyOrdered,
+      step === 'acetaminophen'
+        ? regimenWithin(input.config.acetaminophen.regimens, input.facts.acetaminophenMaxDailyMg)
+        : undefined;
+    if (step === 'acetaminophen' && regimen === undefined) step = 'none';
+    let suggestion: SuggestionChoice = { id: 'remove-opioid', orders };
+    if (step === 'duloxetine') suggestion = { id: 'replace-with-duloxetine', orders };
+    else if (step === 'acetaminophen' && regimen !== undefined)
+      suggestion = { id: 'replace-with-acetaminophen', orders, values: { regimen } };
+    return {
+      topic: 'avoid-opioids',
+      evidence: {
+        orders,
+        nextStep: step,
+        nextIsAcetaminophen: step === 'acetaminophen',
+        nextIsDuloxetine: step === 'duloxetine',
+        nextIsOrderedAcetaminophen: step === 'ordered-acetaminophen',
+        nextIsOrderedDuloxetine: step === 'ordered-duloxetine',
+        nextIsNone: step === 'none',
+      },
+      suggestions: [suggestion],
     };
-    return { topic: 'avoid-opioids', evidence, suggestions: [next] };
   },
 };

@@ -1,20 +1,14 @@
-import { weeksBefore } from '../time.js';
-import type { Rule } from '../rule.js';
+import { C } from '../conditions.js';
+import type { RuleOf } from '../rule.js';
 
-/** exercise-program-review [info] — PATHWAY §3. The card: cards/exercise-program-review.yaml. */
-export const exerciseProgramReview: Rule = {
+/** exercise-program-review [info] — docs/clinical-spec.md §3. The card: cards/exercise-program-review.yaml. */
+export const exerciseProgramReview: RuleOf<'exercise-program-review'> = {
   topic: 'exercise-program-review',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy'],
   needs: ['Observation', 'Procedure', 'ServiceRequest'],
-  about: {
-    fires:
-      'exercise therapy started >= 6 weeks ago and the patient is not improving (no PROM trend reaching the minimal important change).',
-  },
-  evaluate({ facts, config }) {
-    const start = facts.therapyStart;
-    if (start === undefined || facts.improving) return null;
-    if (start.getTime() > weeksBefore(facts.now, config.programReviewWeeks).getTime()) return null;
-    return { topic: 'exercise-program-review', evidence: {}, suggestions: [] };
-  },
+  when: [C.activeEpisode, C.therapyForReviewWeeks, C.notImproving],
+  unless: [],
+  offers: [],
+  evaluate: () => ({ topic: 'exercise-program-review', evidence: {}, suggestions: [] }),
 };

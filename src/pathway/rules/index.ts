@@ -19,7 +19,7 @@ import { outcomeMeasureTracking } from './outcome-measure-tracking.js';
 import { overuseEarlyCare } from './overuse-early-care.js';
 import { radiographsFirst } from './radiographs-first.js';
 
-/** Every rule, in the order cards are returned (PATHWAY §3 order). */
+/** Every rule, in the order cards are returned (docs/clinical-spec.md §3 order). */
 export const RULES: readonly Rule[] = [
   radiographsFirst,
   mriWithoutContrast,

@@ -1,24 +1,34 @@
+import { C } from '../conditions.js';
+import { condition, type RuleInput, type RuleOf } from '../rule.js';
 import { weeksBefore } from '../time.js';
-import type { Rule } from '../rule.js';
+import type { MedicationEntry } from '../../record/types.js';
 
-/** intra-articular-corticosteroid [info] — PATHWAY §3. The card: cards/intra-articular-corticosteroid.yaml. */
-export const intraArticularCorticosteroid: Rule = {
+/** Current NSAID or acetaminophen orders started at least analgesicTrialWeeks ago. */
+function triedAnalgesics({ facts, config }: RuleInput): MedicationEntry[] {
+  const since = weeksBefore(facts.now, config.analgesicTrialWeeks).getTime();
+  return [...facts.current.nsaid, ...facts.current.acetaminophen].filter(
+    (m, i, all) => all.indexOf(m) === i && m.authoredOn !== undefined && m.authoredOn.getTime() <= since,
+  );
+}
+
+const onAnalgesicTrial = condition(
+  'a current NSAID or acetaminophen started at least `analgesicTrialWeeks` ago',
+  (input) => triedAnalgesics(input).length > 0,
+);
+
+/** intra-articular-corticosteroid [info] — docs/clinical-spec.md §3. The card: cards/intra-articular-corticosteroid.yaml. */
+export const intraArticularCorticosteroid: RuleOf<'intra-articular-corticosteroid'> = {
   topic: 'intra-articular-corticosteroid',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy', 'medication-nsaid', 'medication-acetaminophen', 'hip-joint-injection'],
   needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
-  about: {
-    fires: 'hip OA, persistent hip pain while on a current NSAID or acetaminophen started >= 6 weeks ago.',
-    notWhen: 'a hip joint injection was done or ordered in the last 3 months.',
-  },
-  evaluate({ facts, config }) {
-    if (facts.hipOsteoarthritis.length === 0 || !facts.persistentHipPain) return null;
-    if (facts.recentHipInjections.length > 0) return null;
-    const trialSince = weeksBefore(facts.now, config.analgesicTrialWeeks).getTime();
-    const analgesics = [...facts.current.nsaid, ...facts.current.acetaminophen].filter(
-      (m, i, all) => all.indexOf(m) === i && m.authoredOn !== undefined && m.authoredOn.getTime() <= trialSince,
-    );
-    if (analgesics.length === 0) return null;
-    return { topic: 'intra-articular-corticosteroid', evidence: { analgesics }, suggestions: [{ id: 'order-injection-ultrasound' }, { id: 'order-injection-fluoroscopy' }] };
-  },
+  when: [C.activeEpisode, C.hipOsteoarthritis, C.persistentHipPain, onAnalgesicTrial],
+  unless: [C.recentHipInjection],
+  offers: ['order-injection-ultrasound', 'order-injection-fluoroscopy'],
+  suggests: 'an ultrasound- or fluoroscopy-guided intra-articular corticosteroid injection of the hip.',
+  evaluate: (input) => ({
+    topic: 'intra-articular-corticosteroid',
+    evidence: { analgesics: triedAnalgesics(input) },
+    suggestions: [{ id: 'order-injection-ultrasound' }, { id: 'order-injection-fluoroscopy' }],
+  }),
 };

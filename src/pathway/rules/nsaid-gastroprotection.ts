@@ -1,22 +1,26 @@
-import type { Rule } from '../rule.js';
+import { C } from '../conditions.js';
+import type { RuleOf } from '../rule.js';
 
-/** nsaid-gastroprotection [warning] — PATHWAY §3. The card: cards/nsaid-gastroprotection.yaml. */
-export const nsaidGastroprotection: Rule = {
+/**
+ * nsaid-gastroprotection [warning] — docs/clinical-spec.md §3, the medication-safety card: it needs no active
+ * episode. The card: cards/nsaid-gastroprotection.yaml.
+ */
+export const nsaidGastroprotection: RuleOf<'nsaid-gastroprotection'> = {
   topic: 'nsaid-gastroprotection',
   hooks: 'patient-view',
-  valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'medication-nsaid', 'medication-ppi', 'peptic-ulcer', 'gi-bleeding', 'medication-anticoagulant-antiplatelet', 'medication-systemic-corticosteroid'],
+  valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'medication-nsaid', 'medication-ppi', 'peptic-ulcer', 'gi-bleeding', 'medication-anticoagulant-antiplatelet', 'medication-systemic-corticosteroid', 'medication-clopidogrel'],
   needs: ['Condition', 'MedicationRequest', 'Medication'],
-  about: {
-    fires:
-      'a hip condition, a current NSAID, a GI risk factor (age >= 65; peptic ulcer or GI bleeding ever; current anticoagulant/antiplatelet incl. aspirin; current systemic corticosteroid), and no current PPI.',
-  },
+  when: [C.hipCondition, C.currentNsaid, C.giRiskFactor],
+  unless: [C.currentPpi],
+  offers: ['order-ppi', 'order-pantoprazole'],
+  suggests:
+    'omeprazole 20 mg daily, or pantoprazole 40 mg daily when clopidogrel is current (omeprazole and esomeprazole weaken clopidogrel); with a current anticoagulant or antiplatelet the card also asks whether the NSAID is still needed.',
   evaluate({ facts }) {
-    if (facts.hipConditions.length === 0 || facts.current.nsaid.length === 0) return null;
-    if (facts.giRiskFactors.length === 0 || facts.current.ppi.length > 0) return null;
+    const { clopidogrel, antithrombotic } = facts.current;
     return {
       topic: 'nsaid-gastroprotection',
-      evidence: {},
-      suggestions: [{ id: 'order-ppi' }],
+      evidence: { clopidogrel, antithrombotics: antithrombotic, askNsaidStillNeeded: antithrombotic.length > 0 },
+      suggestions: [{ id: clopidogrel.length > 0 ? 'order-pantoprazole' : 'order-ppi' }],
     };
   },
 };

@@ -1,15 +1,16 @@
-import type { Rule } from '../rule.js';
+import { C } from '../conditions.js';
+import type { RuleOf } from '../rule.js';
 
-/** overuse-early-care [info] — PATHWAY §3. The card: cards/overuse-early-care.yaml. */
-export const overuseEarlyCare: Rule = {
+/** overuse-early-care [info] — docs/clinical-spec.md §3. The card: cards/overuse-early-care.yaml. */
+export const overuseEarlyCare: RuleOf<'overuse-early-care'> = {
   topic: 'overuse-early-care',
   hooks: 'patient-view',
   valueSets: ['hip-pain', 'hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-dysplasia', 'greater-trochanteric-pain-syndrome', 'gluteal-tendinopathy', 'gluteus-medius-tear', 'hip-strain', 'hip-fracture', 'prom', 'exercise-therapy', 'medication-nsaid', 'peptic-ulcer', 'gi-bleeding', 'medication-anticoagulant-antiplatelet', 'medication-systemic-corticosteroid'],
   needs: ['Condition', 'Procedure', 'ServiceRequest'],
-  about: {
-    fires: 'an overuse injury (hip strain, gluteal/hip tendinopathy, trochanteric bursitis/GTPS) with onset < 6 weeks ago.',
-    suggestion: 'a physical therapy referral, only when no exercise therapy exists.',
-  },
+  when: [C.activeEpisode, C.earlyOveruseInjury],
+  unless: [],
+  offers: ['refer-physical-therapy'],
+  suggests: 'a physical therapy referral, only when no exercise therapy exists.',
   evaluate({ facts }) {
     const injury = facts.earlyOveruseInjuries[0];
     if (injury === undefined) return null;

@@ -1,0 +1,47 @@
+import { CardRenderer } from '../cards/render.js';
+import type { CardTemplates } from '../cards/templates.js';
+import type { Card, HookName } from '../cds/types.js';
+import { RecordIndexer, type RecordInput } from '../record/index-record.js';
+import type { PatientRecord } from '../record/types.js';
+import type { Terminology } from '../terminology/valuesets.js';
+import { checkPathway } from './check.js';
+import type { PathwayConfig } from './config.js';
+import { evaluatePathway, type EvaluateOptions, type PathwayResult } from './evaluate.js';
+import type { Finding } from './rule.js';
+
+export interface PathwayRun extends PathwayResult {
+  record: PatientRecord;
+  /** One card per finding, in the same order. */
+  cards: Card[];
+}
+
+/**
+ * The pathway from gathered data to cards, the one way the service, the evaluate and docs tools, the demo and
+ * the benchmark run it: index the record once -> facts -> rules -> cards. Built once (checked at start-up:
+ * src/pathway/check.ts); `run` is pure apart from card uuids.
+ */
+export class Pathway {
+  private readonly indexer: RecordIndexer;
+  private readonly renderer: CardRenderer;
+
+  constructor(
+    terminology: Terminology,
+    templates: CardTemplates,
+    readonly config: PathwayConfig,
+  ) {
+    const problems = checkPathway(terminology, templates, config);
+    if (problems.length > 0) throw new Error(`the pathway's data do not agree with its rules:\n- ${problems.join('\n- ')}`);
+    this.indexer = new RecordIndexer(terminology);
+    this.renderer = new CardRenderer(templates, config);
+  }
+
+  run(hook: HookName, input: RecordInput, options: EvaluateOptions = {}): PathwayRun {
+    const record = this.indexer.index(input);
+    const result = evaluatePathway(record, hook, this.config, options);
+    return { ...result, record, cards: this.render(result.findings, result, record) };
+  }
+
+  private render(findings: readonly Finding[], result: PathwayResult, record: PatientRecord): Card[] {
+    return findings.map((f) => this.renderer.render(f, result.facts, record));
+  }
+}
