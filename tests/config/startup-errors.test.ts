@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, MODES } from '../../src/config/env.js';
 import { loadServiceConfig } from '../../src/config/service-config.js';
@@ -183,5 +184,27 @@ describe('PATHWAY_CONFIG', () => {
     );
     const file = tempFile('pathway.yaml', 'persistentPainWeeks: [\n');
     await expect(testService({ PATHWAY_CONFIG: file })).rejects.toThrow(`PATHWAY_CONFIG: cannot read ${file}`);
+  });
+});
+
+describe('HOST and PORT', () => {
+  test('a port already in use: the compiled server exits 1 naming HOST and PORT', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = taken.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const child = spawn(process.execPath, [projectPath('dist', 'src', 'server.js')], {
+        env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: String(port), FEEDBACK_STORE: 'memory' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      expect(code).toBe(1);
+      expect(err).toContain(`hip-pain-cds: cannot start: cannot listen on HOST 127.0.0.1 PORT ${port}: listen EADDRINUSE`);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 });
