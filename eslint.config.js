@@ -25,6 +25,12 @@ export default defineConfig(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       // It would turn `x as T` into `x!`, which no-non-null-assertion (strict) forbids: narrow instead.
       '@typescript-eslint/non-nullable-type-assertion-style': 'off',
+      // A name that must exist but is not used starts with _: express knows an error handler by its four
+      // parameters (_next), and a rest sibling leaves out a key ({ fhirServers: _, ...rest }).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {
