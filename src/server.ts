@@ -34,7 +34,10 @@ export async function startServer(config: ServiceConfig): Promise<{ server: Serv
     else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    // Name the settings: "EADDRINUSE" alone does not say which variable to change.
+    server.once('error', (err) => {
+      reject(new Error(`cannot listen on HOST ${config.host} PORT ${config.port}: ${err.message}`));
+    });
     server.listen(config.port, config.host, () => resolve());
   });
   const address = server.address();

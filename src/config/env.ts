@@ -11,6 +11,10 @@ export class ConfigError extends Error {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** The modes NODE_ENV may name. Anything else (`prod`, `Production`, `staging`) refuses to start. */
+export const MODES = ['development', 'test', 'production'] as const;
+export type Mode = (typeof MODES)[number];
+
 function raw(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
@@ -68,4 +72,24 @@ export function bytes(env: Env, name: string, fallback: number): number {
   const unit = (m[2] ?? 'b').toLowerCase();
   const factor = unit === 'gb' ? 1024 ** 3 : unit === 'mb' ? 1024 ** 2 : unit === 'kb' ? 1024 : 1;
   return Math.floor(Number(m[1]) * factor);
+}
+
+function isMode(value: string): value is Mode {
+  return (MODES as readonly string[]).includes(value);
+}
+
+/**
+ * NODE_ENV, exactly one of MODES (unset: development). An unknown value is refused rather than read as
+ * development: `NODE_ENV=prod` meant production, and development runs with authentication off.
+ */
+export function nodeEnv(env: Env): Mode {
+  const value = raw(env, 'NODE_ENV');
+  if (value === undefined) return 'development';
+  if (!isMode(value)) {
+    throw new ConfigError(
+      `NODE_ENV must be one of ${MODES.join(', ')} (exactly, in lower case), got "${value}": ` +
+        'an unknown mode is refused because development runs with authentication off',
+    );
+  }
+  return value;
 }

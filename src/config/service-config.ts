@@ -1,7 +1,7 @@
 import { allowlistEntryProblem } from '../security/fhir-server-policy.js';
-import { bool, bytes, ConfigError, type Env, int, list, oneOf, optionalStr, str } from './env.js';
+import { bool, bytes, ConfigError, type Env, int, list, type Mode, nodeEnv, oneOf, optionalStr, str } from './env.js';
 
-export type Mode = 'development' | 'production' | 'test';
+export type { Mode } from './env.js';
 
 /** Everything the service reads from its environment, parsed and checked once at start-up. */
 export interface ServiceConfig {
@@ -111,8 +111,7 @@ function publicBaseUrlOf(value: string | undefined, production: boolean): string
 }
 
 export function loadServiceConfig(env: Env = process.env): ServiceConfig {
-  const nodeEnv = str(env, 'NODE_ENV', 'development');
-  const mode: Mode = nodeEnv === 'production' ? 'production' : nodeEnv === 'test' ? 'test' : 'development';
+  const mode: Mode = nodeEnv(env);
   const production = mode === 'production';
   const trustedIssuersFile = optionalStr(env, 'TRUSTED_ISSUERS_FILE');
   const sandboxPreset = bool(env, 'CDS_SANDBOX_PRESET', false);

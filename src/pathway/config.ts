@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import { schemaErrorsText } from '../config/schema-errors.js';
 import { projectPath, readYamlFile } from '../data-files.js';
 
 /** The pathway's named windows and thresholds (config/pathway.yaml, documented there and in docs/pathway.md; docs/clinical-spec.md §2). */
@@ -111,19 +112,27 @@ function merge(base: Record<string, unknown>, override: Record<string, unknown>)
   return out;
 }
 
-/** The defaults from config/pathway.yaml, with the optional override file merged over them; checked by schema. */
+/**
+ * The defaults from config/pathway.yaml, with the optional override file (PATHWAY_CONFIG) merged over them;
+ * checked by schema. Every error names the file (and PATHWAY_CONFIG for the override) and the key.
+ */
 export function loadPathwayConfig(overrideFile?: string): PathwayConfig {
   const ajv = new Ajv({ allErrors: true, strict: false });
   const check = ajv.compile(schema);
   const defaults = readYamlFile(projectPath('config', 'pathway.yaml'));
-  if (!check(defaults)) throw new Error(`config/pathway.yaml: ${ajv.errorsText(check.errors)}`);
+  if (!check(defaults)) throw new Error(`config/pathway.yaml: ${schemaErrorsText(check.errors)}`);
   let merged = defaults as Record<string, unknown>;
   if (overrideFile !== undefined) {
-    const override = readYamlFile(overrideFile);
-    if (!check(override)) throw new Error(`${overrideFile}: ${ajv.errorsText(check.errors)}`);
+    let override: unknown;
+    try {
+      override = readYamlFile(overrideFile);
+    } catch (err) {
+      throw new Error(`PATHWAY_CONFIG: ${(err as Error).message}`);
+    }
+    if (!check(override)) throw new Error(`PATHWAY_CONFIG ${overrideFile}: ${schemaErrorsText(check.errors)}`);
     merged = merge(merged, override as Record<string, unknown>);
   }
   const missing = REQUIRED_KEYS.filter((k) => merged[k] === undefined);
-  if (missing.length > 0) throw new Error(`pathway configuration lacks ${missing.join(', ')}`);
+  if (missing.length > 0) throw new Error(`config/pathway.yaml lacks the key ${missing.join(', ')}`);
   return merged as unknown as PathwayConfig;
 }

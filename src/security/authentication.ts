@@ -51,15 +51,18 @@ export async function buildAuthentication(
   const production = config.mode === 'production';
   const issuers: TrustedIssuer[] = [];
   if (config.auth.trustedIssuersFile !== undefined)
-    issuers.push(...readTrustedIssuers(config.auth.trustedIssuersFile, { httpsOnly: production }));
+    issuers.push(
+      ...readTrustedIssuers(config.auth.trustedIssuersFile, { httpsOnly: production, setting: 'TRUSTED_ISSUERS_FILE' }),
+    );
   if (config.auth.sandboxPreset) {
-    if (production) throw new Error('the CDS Hooks sandbox preset is refused in production');
+    if (production) throw new Error('CDS_SANDBOX_PRESET is refused in production (NODE_ENV=production)');
     for (const preset of sandboxPreset()) if (!issuers.some((i) => i.iss === preset.iss)) issuers.push(preset);
     log.warn(
       "CDS Hooks sandbox preset is ON: JWTs that the sandbox's published key verifies are trusted, and its private key is public (anyone can sign them). Never use this with real patient data.",
     );
   }
-  if (production && issuers.length === 0) throw new Error('production needs at least one trusted issuer');
+  if (production && issuers.length === 0)
+    throw new Error('production (NODE_ENV=production) needs at least one trusted issuer in TRUSTED_ISSUERS_FILE');
 
   const jwks =
     issuers.length > 0

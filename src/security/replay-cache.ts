@@ -1,7 +1,7 @@
 /**
  * `jti` values seen within their token's lifetime (CDS Hooks best practice: "the jti value doesn't exist in the
  * short-term storage of JWTs previously processed"). Entries leave when their token expires. One cache per
- * process: with WEB_CONCURRENCY > 1 each worker keeps its own (see SECURITY.md).
+ * process: with WEB_CONCURRENCY > 1 each worker keeps its own (see docs/security.md).
  *
  * When the cache is full of unexpired ids it refuses new ones (fails closed) rather than forgetting ids that
  * could then be replayed; the size bounds memory (about 100 bytes per id).

@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import type { JSONWebKeySet } from 'jose';
+import { schemaErrorsText } from '../config/schema-errors.js';
 import { projectPath, readYamlFile } from '../data-files.js';
 import { CARD_PROFILES, type CardProfileName } from '../cards/profiles/index.js';
 import { allowlistEntryProblem } from './fhir-server-policy.js';
@@ -89,6 +90,8 @@ const schema = {
 export interface ReadIssuersOptions {
   /** Production: JWKS URLs, allowed jku and fhirServers must all be https. */
   httpsOnly?: boolean;
+  /** The setting that named the file (TRUSTED_ISSUERS_FILE, CDS_SANDBOX_PRESET): every error starts with it. */
+  setting?: string;
 }
 
 function keyUrlProblem(url: string, httpsOnly: boolean): string | undefined {
@@ -105,14 +108,20 @@ function keyUrlProblem(url: string, httpsOnly: boolean): string | undefined {
 
 export function readTrustedIssuers(file: string, options: ReadIssuersOptions = {}): TrustedIssuer[] {
   const httpsOnly = options.httpsOnly ?? false;
+  const label = options.setting === undefined ? file : `${options.setting} ${file}`;
   const ajv = new Ajv({ allErrors: true, strict: false });
   const check = ajv.compile(schema);
-  const data = readYamlFile(file);
-  if (!check(data)) throw new Error(`${file}: ${ajv.errorsText(check.errors)}`);
+  let data: unknown;
+  try {
+    data = readYamlFile(file);
+  } catch (err) {
+    throw new Error(options.setting === undefined ? (err as Error).message : `${options.setting}: ${(err as Error).message}`);
+  }
+  if (!check(data)) throw new Error(`${label}: ${schemaErrorsText(check.errors)}`);
   const issuers = (data as { issuers: TrustedIssuer[] }).issuers;
   const seen = new Set<string>();
   for (const i of issuers) {
-    const where = `${file}: issuer ${i.iss}`;
+    const where = `${label}: issuer ${i.iss}`;
     if (seen.has(i.iss)) throw new Error(`${where} is listed twice`);
     seen.add(i.iss);
     for (const k of i.jwks?.keys ?? []) {
@@ -138,6 +147,6 @@ export function readTrustedIssuers(file: string, options: ReadIssuersOptions = {
 }
 
 /** The documented preset for testing with the CDS Hooks sandbox (config/presets/cds-hooks-sandbox.yaml). */
-export function sandboxPreset(): TrustedIssuer[] {
-  return readTrustedIssuers(projectPath('config', 'presets', 'cds-hooks-sandbox.yaml'));
+export function sandboxPreset(file = projectPath('config', 'presets', 'cds-hooks-sandbox.yaml')): TrustedIssuer[] {
+  return readTrustedIssuers(file, { setting: 'CDS_SANDBOX_PRESET' });
 }

@@ -264,7 +264,7 @@ test('several new orders in one suggestion (two radiographs) become one suggesti
 
 test('an unknown profile in the issuers file stops start-up, naming the field', () => {
   const file = writeIssuersFile([{ iss: EPIC, jwksUrl: 'https://e/jwks', fhirServers: [], profile: 'cerner' }]);
-  expect(() => readTrustedIssuers(file)).toThrow('/issuers/0/profile must be equal to one of the allowed values');
+  expect(() => readTrustedIssuers(file)).toThrow('issuers[0].profile must be equal to one of the allowed values: epic');
 });
 
 test('docs/ehr-integration.md lists the epic topic code of every topic', () => {
