@@ -1,5 +1,4 @@
 import type { FhirResource, Reference } from 'fhir/r4.js';
-import Mustache from 'mustache';
 import { randomUUID } from 'node:crypto';
 import { RELATIVE_REFERENCE } from '../cds/ids.js';
 import type { Action, Card, Suggestion } from '../cds/types.js';
@@ -8,6 +7,7 @@ import type { PatientFacts } from '../pathway/facts.js';
 import type { Finding, SuggestionChoice } from '../pathway/rule.js';
 import { OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM } from '../pathway/topics.js';
 import type { OrderEntry, PatientRecord } from '../record/types.js';
+import { compileTemplate, renderTemplate } from './compiled-template.js';
 import { escapeRecordText } from './escape.js';
 import { hipSide, loadSideCodes, orderSide, type HipSide, type SideCodes } from './laterality.js';
 import type { ActionTemplate, CardTemplate, CardTemplates, Coding } from './templates.js';
@@ -44,14 +44,14 @@ type Filler = (view: View) => unknown;
  * Compiles a template value (a string, or the YAML object of a suggested resource). Strings without
  * placeholders and subtrees made only of them are constants, shared by every card that uses them (they are
  * only serialised, never changed); a string that is exactly one placeholder keeps the value's type (a dose
- * stays a number); other strings are Mustache templates.
+ * stays a number); other strings are Mustache templates, compiled once (src/cards/compiled-template.ts).
  */
 function compile(template: unknown): { constant: boolean; fill: Filler } {
   if (typeof template === 'string') {
     if (!template.includes('{{')) return { constant: true, fill: () => template };
     const one = ONE_PLACEHOLDER.exec(template);
     const path = one?.[1]?.split('.');
-    Mustache.parse(template);
+    const render = compileTemplate(template);
     return {
       constant: false,
       fill: (view) => {
@@ -62,7 +62,7 @@ function compile(template: unknown): { constant: boolean; fill: Filler } {
           if (value === undefined) return undefined;
           if (typeof value !== 'string') return value;
         }
-        return Mustache.render(template, view, undefined, { escape: plain });
+        return render(view, plain);
       },
     };
   }
@@ -135,9 +135,7 @@ export class CardRenderer {
     if (line === undefined) {
       const { shared } = this.templates;
       const titles = t.sources.map((k) => `“${shared.sources[k]?.title ?? k}”`).join('; ');
-      line = Mustache.render(shared.sourcesLine, { titles, many: t.sources.length > 1, pathway: shared.pathway }, undefined, {
-        escape: plain,
-      }).trim();
+      line = renderTemplate(shared.sourcesLine, { titles, many: t.sources.length > 1, pathway: shared.pathway }, plain).trim();
       this.sourceLines.set(t, line);
     }
     return line;
@@ -158,14 +156,13 @@ export class CardRenderer {
       this.bases.set(facts, base);
     }
     const view = buildView(base, finding, facts.now);
-    const markdown = { escape: escapeRecordText };
-    const detail = [Mustache.render(t.detail, view, shared.partials, markdown).trim().replace(/\n{3,}/g, '\n\n'), this.sourcesLine(t)]
+    const detail = [renderTemplate(t.detail, view, escapeRecordText, shared.partials).trim().replace(/\n{3,}/g, '\n\n'), this.sourcesLine(t)]
       .filter((s) => s !== '')
       .join(SOURCES_SEPARATOR);
 
     const card: Card = {
       uuid: randomUUID(),
-      summary: clampSummary(Mustache.render(t.summary, view, shared.partials, { escape: plain })),
+      summary: clampSummary(renderTemplate(t.summary, view, plain, shared.partials)),
       detail,
       indicator: t.indicator,
       source: {

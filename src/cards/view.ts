@@ -1,11 +1,11 @@
 import type { TopicCode } from '../pathway/topics.js';
-import Mustache from 'mustache';
 import type { PathwayConfig } from '../pathway/config.js';
 import type { PatientFacts, PromTrend } from '../pathway/facts.js';
 import type { Finding } from '../pathway/rule.js';
 import { isoDay } from '../pathway/time.js';
 import { VS } from '../pathway/value-set-ids.js';
 import type { MedicationEntry } from '../record/types.js';
+import { renderTemplate } from './compiled-template.js';
 import { readableDuration } from './duration.js';
 import type { SharedTemplates } from './templates.js';
 
@@ -101,7 +101,7 @@ function label(shared: SharedTemplates, group: string, key: string, config?: Pat
   const cacheKey = `${group}.${key}`;
   let value = filled.get(cacheKey);
   if (value === undefined) {
-    value = Mustache.render(text, { config }, undefined, { escape: (v: unknown) => String(v) });
+    value = renderTemplate(text, { config }, (v: unknown) => String(v));
     filled.set(cacheKey, value);
   }
   return value;
