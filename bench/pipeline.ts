@@ -1,6 +1,7 @@
 import type { FhirResource } from 'fhir/r4.js';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import type { CdsRequest } from '../src/cds/types.js';
@@ -15,7 +16,9 @@ import { loadScenario } from '../tools/fixtures/scenarios.js';
 
 /**
  * node dist/bench/pipeline.js [--calls 3000] [--only a,b,c]
- * (with `node --cpu-prof` or `node --heap-prof` for a profile of the pipeline alone)
+ * (with `node --cpu-prof` for a CPU profile of the pipeline alone; `--alloc-profile <file>` writes a sampling
+ * profile of everything the measured calls allocate, garbage included, to <file>.<scenario>.heapprofile: open it in
+ * Chrome DevTools, Memory tab)
  *
  * The hook pipeline without HTTP, in this process: JSON.parse of the request body, HookService.call (validate,
  * gather, index, facts, rules, cards) and JSON.stringify of the answer, for the bodies of scenarios (a), (b) and
@@ -29,6 +32,8 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const calls = Number(arg('calls') ?? 3000) || 3000;
+/** --alloc-profile <file>: a sampling profile of every allocation of the measured calls (collected ones too). */
+const allocProfile = arg('alloc-profile');
 const only = arg('only')?.split(',');
 
 const service = await buildService(loadServiceConfig({ NODE_ENV: 'test', FEEDBACK_STORE: 'memory' }), {
@@ -84,6 +89,10 @@ const observer = new PerformanceObserver((list) => {
 });
 observer.observe({ entryTypes: ['gc'] });
 const heapUsed = (): number => getHeapSpaceStatistics().reduce((sum, s) => sum + s.space_used_size, 0);
+const post = (session: Session, method: string, params: object): Promise<unknown> =>
+  new Promise((resolve, reject) => {
+    session.post(method, params, (err, result) => (err !== null ? reject(err) : resolve(result)));
+  });
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 for (const s of scenarios) {
@@ -94,9 +103,23 @@ for (const s of scenarios) {
   };
   let answerBytes = 0;
   for (let i = 0; i < Math.min(n, 500); i++) answerBytes = await once(); // warm-up: JIT
+  const session = allocProfile !== undefined ? new Session() : undefined;
+  if (session !== undefined) {
+    session.connect();
+    await post(session, 'HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  }
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < n; i++) await once();
   const cpu = process.cpuUsage(cpu0);
+  if (session !== undefined && allocProfile !== undefined) {
+    const { profile } = (await post(session, 'HeapProfiler.stopSampling', {})) as { profile: unknown };
+    writeFileSync(`${allocProfile}.${s.id}.heapprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
   // Allocation: heap growth over one call, counted only when no GC ran during it (GC entries arrive on a tick).
   const samples: number[] = [];
   for (let i = 0; i < Math.min(n, 400); i++) {

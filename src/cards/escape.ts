@@ -26,8 +26,20 @@ const LEADING_BLOCK_MARKER = /^([-+=])(?=[\s\-+=]|$)|^(\d{1,9})([.)])(?=\s|$)/;
 // ("evil.com", linkify's fuzzy links).
 const LINK_OPENERS = /(\/)(?=\/)|(\bwww)(?=\.)|(@)|(\.)(?=[a-z])/gi;
 
+// Whatever any replacement below would change; text without any of it (most record text, every date and score)
+// is returned as it is, without the six passes.
+// eslint-disable-next-line no-control-regex
+const ANY_TO_ESCAPE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029&<>\\`*_~[\]|#@]| {2}|\/\/|www\.|\.[a-z]|^[-+=]|^\d{1,9}[.)]/i;
+
 export function escapeRecordText(value: unknown): string {
-  const oneLine = String(value).replace(CONTROL, ' ').replace(/ {2,}/g, ' ').trim();
+  const text = String(value);
+  if (!ANY_TO_ESCAPE.test(text) && text.trim() === text) return text;
+  return escapeEveryPass(text);
+}
+
+/** The escaping itself, every pass (escapeRecordText skips it for text it would leave unchanged). */
+export function escapeEveryPass(text: string): string {
+  const oneLine = text.replace(CONTROL, ' ').replace(/ {2,}/g, ' ').trim();
   const escaped = oneLine
     .replace(HTML_CHARS, (c) => HTML[c] ?? c)
     .replace(INLINE_MARKDOWN, (c) => `\\${c}`)

@@ -1,5 +1,6 @@
 import MarkdownIt from 'markdown-it';
-import { escapeRecordText } from '../../src/cards/escape.js';
+import fc from 'fast-check';
+import { escapeEveryPass, escapeRecordText } from '../../src/cards/escape.js';
 import { loadScenario } from '../../tools/fixtures/scenarios.js';
 import { cds } from '../helpers/cds-client.js';
 import { scenarioRequest, SERVICE_FOR_HOOK } from '../helpers/scenario-call.js';
@@ -118,5 +119,20 @@ describe('record text on a real card', () => {
     const hostile = await detailWith('[Hip pain](https://evil.example)\n# Refer now\n- <img src=x onerror=alert(1)> www.evil.example');
     expect(hostile).toContain('evil');
     expect(structure(md.render(hostile))).toEqual(structure(md.render(plain)));
+  });
+});
+
+describe('the fast path', () => {
+  test('text returned as it is is exactly the text every pass would leave unchanged', () => {
+    const alphabet = [...'aZ09 .-+=/@&<>\\`*_~[]|#)\t\n\u00a0\u2028', 'www', 'http', '1.', '12)', '  '];
+    const text = fc.array(fc.constantFrom(...alphabet), { maxLength: 12 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(escapeRecordText(s)).toBe(escapeEveryPass(s));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const s of ['Osteoarthritis of hip (disorder)', '2026-09-28', '16 weeks', '12. not a list', 'evil.com', ' lead', 'trail '])
+      expect(escapeRecordText(s)).toBe(escapeEveryPass(s));
   });
 });
