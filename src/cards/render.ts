@@ -100,8 +100,11 @@ function fill(template: unknown, view: View): unknown {
   return f(view);
 }
 
+/** Whitespace other than single spaces: a summary without it is already one line. */
+const NOT_ONE_LINE = /[^\S ]|\s\s/;
+
 function clampSummary(s: string): string {
-  const oneLine = s.replace(/\s+/g, ' ').trim();
+  const oneLine = (NOT_ONE_LINE.test(s) ? s.replace(/\s+/g, ' ') : s).trim();
   return oneLine.length <= MAX_SUMMARY ? oneLine : `${oneLine.slice(0, MAX_SUMMARY - 1).trimEnd()}…`;
 }
 

@@ -62,16 +62,16 @@ function andList(items: readonly string[]): string | undefined {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
 }
 
-/** Adds `<key>Text` beside every list of entries (`nsaids` -> `nsaidsText`). */
+/** Adds `<key>Text` beside every list of entries (`nsaids` -> `nsaidsText`), to the view itself (a fresh one). */
 function withListTexts(view: View): View {
-  const out: View = { ...view };
-  for (const [k, v] of Object.entries(view)) {
+  for (const k of Object.keys(view)) {
+    const v = view[k];
     if (Array.isArray(v)) {
       const text = listText(v);
-      if (text !== undefined) out[`${k}Text`] = text;
+      if (text !== undefined) view[`${k}Text`] = text;
     }
   }
-  return out;
+  return view;
 }
 
 /** Any evidence value made template-ready. */

@@ -82,11 +82,14 @@ export function jsonBody(limit: number) {
   };
 }
 
-/** Answers a JSON body that is already a string: no re-serialising, no ETag or freshness work. */
+/**
+ * Answers a JSON body: serialised once, encoded to UTF-8 once (its length is the encoded buffer's, not a second
+ * pass over the string), written with one `res.end`; no ETag or freshness work.
+ */
 export function sendJson(res: Response, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
-  res.end(text);
+  res.setHeader('Content-Length', bytes.length);
+  res.end(bytes);
 }
