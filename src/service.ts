@@ -9,7 +9,7 @@ import { CdsValidator } from './cds/validate.js';
 import { CardRenderer } from './cards/render.js';
 import { loadCardTemplates } from './cards/templates.js';
 import type { ServiceConfig } from './config/service-config.js';
-import { FileFeedbackStore, type FeedbackStore, MemoryFeedbackStore } from './feedback/store.js';
+import { QuietPeriods, QuietPolicy } from './feedback/quiet.js';
 import { FhirKitFetcher } from './fhir/fhir-client.js';
 import { DataGatherer, type FhirFetcher } from './fhir/gather.js';
 import { createLogger, type Logger } from './log.js';
@@ -19,6 +19,8 @@ import { FhirServerPolicy } from './security/fhir-server-policy.js';
 import { buildAuthentication } from './security/authentication.js';
 import type { JwksFetch } from './security/jwks.js';
 import type { Authenticator } from './security/types.js';
+import { patientHasher } from './store/patient-hash.js';
+import { Store } from './store/store.js';
 import { loadTerminology, type Terminology } from './terminology/valuesets.js';
 
 /** Everything the service needs, built once at start-up from its configuration and data folders. */
@@ -29,7 +31,10 @@ export interface Service {
   registry: ServiceRegistry;
   terminology: Terminology;
   pathwayConfig: PathwayConfig;
-  feedbackStore: FeedbackStore;
+  /** The shared database (docs/storage.md); `store.ready()` is the readiness check. */
+  store: Store;
+  /** The ledger of issued cards (written in batches; `flush()` writes what is queued). */
+  issuedCards: IssuedCards;
   /** The hook pipeline without HTTP (validate, gather, index, rules, cards). */
   hooks: HookService;
   close(): Promise<void>;
@@ -37,7 +42,8 @@ export interface Service {
 
 export interface ServiceOverrides {
   log?: Logger;
-  feedbackStore?: FeedbackStore;
+  /** A store already open (tests share one between two services); closed by its owner, not by the service. */
+  store?: Store;
   fetcher?: FhirFetcher & { close?(): Promise<void> };
   authenticator?: Authenticator;
   /** How JWK Sets are fetched (default: HTTPS GET with a time-out). */
@@ -54,11 +60,22 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
   const templates = loadCardTemplates();
   const validator = new CdsValidator();
   const fetcher = overrides.fetcher ?? new FhirKitFetcher({ maxPages: config.fhir.maxPages, pageSize: config.fhir.pageSize });
-  const feedbackStore =
-    overrides.feedbackStore ??
-    (config.feedback.store === 'file' ? await FileFeedbackStore.open(config.feedback.file) : new MemoryFeedbackStore());
-  const issuedCards = new IssuedCards();
-  const auth = await buildAuthentication(config, log, overrides.authenticator, overrides.jwksFetch);
+  const store =
+    overrides.store ??
+    (await Store.open({
+      url: config.storage.databaseUrl,
+      sqliteFile: config.storage.sqliteFile,
+      poolSize: config.storage.poolSize,
+      feedbackRetentionDays: config.storage.feedbackRetentionDays,
+      issuedCardsRetentionDays: config.storage.issuedCardsRetentionDays,
+      ...(config.feedback.legacyFile !== undefined ? { legacyFeedbackFile: config.feedback.legacyFile } : {}),
+      log,
+    }));
+  if (config.storage.patientHashSecretIsDefault && config.mode === 'development')
+    log.warn('PATIENT_HASH_SECRET is not set: patients are hashed with the development key (production requires a secret)');
+  const hash = patientHasher(config.storage.patientHashSecret);
+  const issuedCards = new IssuedCards(store, hash, log);
+  const auth = await buildAuthentication(config, log, overrides.authenticator, overrides.jwksFetch, store);
   const policy = new FhirServerPolicy({
     allowHttp: config.fhir.allowHttp,
     openModeServers: config.fhir.allowedServers,
@@ -73,8 +90,14 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     pathwayConfig,
     renderer: new CardRenderer(templates, pathwayConfig),
     issuedCards,
+    quiet: new QuietPeriods(store, hash, log),
   });
-  const feedback = new FeedbackService(registry, validator, feedbackStore, issuedCards);
+  const feedback = new FeedbackService(registry, validator, {
+    store,
+    issuedCards,
+    quietPolicy: new QuietPolicy(templates, pathwayConfig),
+    maxItemBytes: config.feedback.maxItemBytes,
+  });
   const app = createApp({
     config,
     log,
@@ -84,6 +107,7 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     authenticate: auth.middleware as (req: Request, res: Response, next: NextFunction) => void,
     checkFhirServer: (fhirServer, caller) => policy.check(fhirServer, caller),
     now: overrides.now ?? (() => new Date()),
+    store,
   });
   return {
     app,
@@ -92,10 +116,12 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     registry,
     terminology,
     pathwayConfig,
-    feedbackStore,
+    store,
+    issuedCards,
     hooks,
     async close() {
-      await feedbackStore.close();
+      await issuedCards.close();
+      if (overrides.store === undefined) await store.close();
       await fetcher.close?.();
     },
   };

@@ -1,4 +1,5 @@
 import type { CardRenderer } from '../cards/render.js';
+import { leaveOutQuieted, type QuietPeriods } from '../feedback/quiet.js';
 import type { DataGatherer, FhirServerCheck } from '../fhir/gather.js';
 import { notFound } from '../http/operation-outcome.js';
 import type { Logger } from '../log.js';
@@ -20,6 +21,8 @@ export interface HookServiceDeps {
   pathwayConfig: PathwayConfig;
   renderer: CardRenderer;
   issuedCards: IssuedCards;
+  /** Topics quieted by feedback (patient-view only); without it nothing is quieted. */
+  quiet?: QuietPeriods;
 }
 
 export interface CallContext {
@@ -50,6 +53,8 @@ export class HookService {
     let child: Logger | undefined;
     const log = (): Logger => (child ??= ctx.log.child(bindings));
 
+    // Read in parallel with gathering: the call never waits on the database for it.
+    const quiet = request.hook === 'patient-view' ? this.deps.quiet?.topicsFor(request.context.patientId, ctx.now) : undefined;
     const gathered = await gatherer.gather(service, request, {
       log,
       checkServer: ctx.checkFhirServer,
@@ -79,18 +84,21 @@ export class HookService {
 
     const result = evaluatePathway(record, request.hook, pathwayConfig);
     for (const note of result.notes) log().info({ note }, 'pathway could not decide');
-    const cards = result.findings.map((f) => renderer.render(f, result.facts, record));
+    const { findings, quieted } = await leaveOutQuieted(result.findings, quiet);
+    const cards = findings.map((f) => renderer.render(f, result.facts, record));
     for (let i = 0; i < cards.length; i++) {
-      const finding = result.findings[i];
+      const finding = findings[i];
       const card = cards[i];
-      if (finding !== undefined && card !== undefined) issuedCards.remember(card.uuid, service.id, finding.topic);
+      if (finding !== undefined && card !== undefined)
+        issuedCards.remember(card.uuid, service.id, finding.topic, context.patientId, ctx.now);
     }
     ctx.annotate({
       sources: gathered.sources,
       ...(gathered.fetchMs !== undefined ? { fetchMs: gathered.fetchMs } : {}),
       resources: gathered.entries.length,
       judged: record.judged.length,
-      topics: result.findings.map((f) => f.topic),
+      topics: findings.map((f) => f.topic),
+      ...(quieted.length > 0 ? { quieted } : {}),
     });
     return { cards };
   }

@@ -106,7 +106,12 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
     if (res.headersSent) return;
     res
       .status(200)
-      .json({ received: result.created + result.duplicates, created: result.created, duplicates: result.duplicates });
+      .json({
+        received: result.created + result.duplicates + result.unknown,
+        created: result.created,
+        duplicates: result.duplicates,
+        ...(result.unknown > 0 ? { unknownCards: result.unknown } : {}),
+      });
   });
   router.all('/cds-services/:id/feedback', known, methodNotAllowed('POST'));
 

@@ -21,6 +21,8 @@ export interface PathwayConfig {
     maxDailyMgLiverDisease: number;
     regimens: { doseMg: number; everyHours: number }[];
   };
+  /** How long feedback quiets a topic for the patient (src/feedback/quiet.ts): durations such as "1 month" or "none". */
+  feedbackQuiet?: { accepted?: string; overriddenWithoutReason?: string };
 }
 
 const positive = { type: 'number', exclusiveMinimum: 0 } as const;
@@ -47,6 +49,14 @@ const schema = {
     giRiskAge: wholeWeeksOrMonths,
     adultAge: wholeWeeksOrMonths,
     duloxetineMinEgfr: positive,
+    feedbackQuiet: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        accepted: { type: 'string', pattern: '^(none|[1-9][0-9]{0,3} (day|week|month|year)s?)$' },
+        overriddenWithoutReason: { type: 'string', pattern: '^(none|[1-9][0-9]{0,3} (day|week|month|year)s?)$' },
+      },
+    },
     acetaminophen: {
       type: 'object',
       additionalProperties: false,
