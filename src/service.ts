@@ -66,6 +66,7 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
       url: config.storage.databaseUrl,
       sqliteFile: config.storage.sqliteFile,
       poolSize: config.storage.poolSize,
+      sqliteDriver: config.storage.sqliteDriver,
       feedbackRetentionDays: config.storage.feedbackRetentionDays,
       issuedCardsRetentionDays: config.storage.issuedCardsRetentionDays,
       ...(config.feedback.legacyFile !== undefined ? { legacyFeedbackFile: config.feedback.legacyFile } : {}),

@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     url: config.storage.databaseUrl,
     sqliteFile: config.storage.sqliteFile,
     poolSize: 2,
+    sqliteDriver: config.storage.sqliteDriver,
     feedbackRetentionDays: config.storage.feedbackRetentionDays,
     issuedCardsRetentionDays: config.storage.issuedCardsRetentionDays,
     log: createLogger({ level: 'warn' }),

@@ -37,6 +37,8 @@ export interface ServiceConfig {
     sqliteFile: string;
     /** PostgreSQL connections per process. */
     poolSize: number;
+    /** `auto`: node:sqlite where Node has it (22.13+), else better-sqlite3. */
+    sqliteDriver: 'auto' | 'node:sqlite' | 'better-sqlite3';
     feedbackRetentionDays: number;
     issuedCardsRetentionDays: number;
     /** Key of the patient HMAC (src/store/patient-hash.ts); required in production. */
@@ -170,6 +172,7 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
       databaseUrl: databaseUrlOf(optionalStr(env, 'DATABASE_URL')),
       sqliteFile: memoryOnly ? ':memory:' : str(env, 'SQLITE_FILE', 'var/hip-pain-cds.sqlite'),
       poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+      sqliteDriver: oneOf(env, 'SQLITE_DRIVER', ['auto', 'node:sqlite', 'better-sqlite3'], 'auto'),
       feedbackRetentionDays: int(env, 'FEEDBACK_RETENTION_DAYS', 730, 1, 36500),
       issuedCardsRetentionDays: int(env, 'ISSUED_CARDS_RETENTION_DAYS', 90, 1, 36500),
       patientHashSecret: optionalStr(env, 'PATIENT_HASH_SECRET') ?? DEVELOPMENT_PATIENT_HASH_SECRET,

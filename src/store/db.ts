@@ -24,7 +24,11 @@ export interface DatabaseOptions {
   sqliteFile: string;
   /** Connections per process (PostgreSQL). */
   poolSize: number;
+  /** The SQLite driver: `auto` (node:sqlite where Node has it, else better-sqlite3) or one of them. */
+  sqliteDriver?: SqliteDriverChoice;
 }
+
+export type SqliteDriverChoice = 'auto' | 'node:sqlite' | 'better-sqlite3';
 
 export interface OpenDatabase {
   db: Kysely<Tables>;
@@ -78,10 +82,12 @@ function isNodeSqlite(m: object | undefined): m is NodeSqliteModule {
  * compile), else better-sqlite3 (an optional dependency, compiled from source at `npm ci` for the Node that
  * installs it). A module compiled for another Node fails to load, so node:sqlite is tried first.
  */
-function openSqlite(file: string): { database: SqliteDatabase; driver: string } {
+function openSqlite(file: string, choice: SqliteDriverChoice): { database: SqliteDatabase; driver: string } {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const nodeSqlite = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:sqlite') : undefined;
-  if (isNodeSqlite(nodeSqlite) && process.env['HIP_PAIN_CDS_SQLITE_DRIVER'] !== 'better-sqlite3') {
+  if (choice === 'node:sqlite' && !isNodeSqlite(nodeSqlite))
+    throw new Error(`SQLITE_DRIVER=node:sqlite needs Node 22.13 or later (this is ${process.version})`);
+  if (isNodeSqlite(nodeSqlite) && choice !== 'better-sqlite3') {
     const raw = new nodeSqlite.DatabaseSync(file);
     const database: SqliteDatabase = {
       close: () => raw.close(),
@@ -131,7 +137,7 @@ export function openDatabase(options: DatabaseOptions): OpenDatabase {
     pool.on('error', () => undefined);
     return { db: new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres', driver: 'pg' };
   }
-  const { database, driver } = openSqlite(options.sqliteFile);
+  const { database, driver } = openSqlite(options.sqliteFile, options.sqliteDriver ?? 'auto');
   const dialect = new LockingSqliteDialect({
     database,
     onCreateConnection: async (connection) => {
