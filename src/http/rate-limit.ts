@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
@@ -178,7 +178,11 @@ export class RateLimiter {
  * `RateLimit-Policy: 600;w=60`, `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (seconds).
  * With two limits (address, issuer), the one with fewer requests left is reported.
  */
-export function setRateLimitHeaders(res: Response, d: RateDecision, windowSeconds = 60): void {
+export function setRateLimitHeaders(
+  res: Pick<ServerResponse, 'getHeader' | 'setHeader'>,
+  d: RateDecision,
+  windowSeconds = 60,
+): void {
   if (d.limit <= 0) return;
   const current = res.getHeader('RateLimit-Remaining');
   if (current !== undefined && Number(current) < d.remaining) return;
