@@ -67,7 +67,9 @@ export class RateLimiter {
   private readonly now: () => number;
   private readonly windowMs: number;
   private flushing = false;
-  private lastError = 0;
+  /** When a flush last failed, and when that was last logged. */
+  private lastFailure = 0;
+  private lastLogged = 0;
 
   constructor(
     private readonly perMinute: number,
@@ -142,8 +144,9 @@ export class RateLimiter {
       // The database is away: keep counting here (the limit then holds per process) and send it later.
       for (const b of batch) b.w.pending += b.n;
       const t = this.now();
-      if (t - this.lastError > 60_000) {
-        this.lastError = t;
+      this.lastFailure = t;
+      if (t - this.lastLogged > 60_000) {
+        this.lastLogged = t;
         this.options.log?.warn({ err: (err as Error).message }, 'rate-limit counts not shared (database unavailable)');
       }
       throw err;
@@ -160,7 +163,7 @@ export class RateLimiter {
           this.flushing = false;
           if ([...this.windows.values()].some((w) => w.pending > 0)) {
             // More arrived while the statement ran (or it failed: retry in a second, not in a tight loop).
-            if (this.now() - this.lastError < 1000) setTimeout(() => this.scheduleFlush(), 1000).unref();
+            if (this.now() - this.lastFailure < 1000) setTimeout(() => this.scheduleFlush(), 1000).unref();
             else this.scheduleFlush();
           }
         });

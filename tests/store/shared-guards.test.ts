@@ -88,3 +88,15 @@ test('with the database gone, the replay check refuses the call (503), never let
   expect(err).toBeInstanceOf(HttpError);
   expect((err as HttpError).status).toBe(503);
 });
+
+test('with the database gone, a limiter goes on counting alone: the limit holds per process', async () => {
+  const store = await openTestStore({ url: undefined, sqliteFile: ':memory:' });
+  await store.close();
+  const limiter = new RateLimiter(3, { store, name: 'gone', log: silent });
+  const allowed: boolean[] = [];
+  for (let i = 0; i < 6; i++) {
+    allowed.push(limiter.check('client').wait === 0);
+    await limiter.flush().catch(() => undefined);
+  }
+  expect(allowed).toEqual([true, true, true, false, false, false]);
+});
