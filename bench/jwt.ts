@@ -35,7 +35,9 @@ export function benchIssuer(): BenchIssuer {
     authorization(path: string): string {
       const now = Math.floor(Date.now() / 1000);
       const payload = b64({ iss: BENCH_ISS, aud: `${BENCH_BASE_URL}${path}`, iat: now, exp: now + 300, jti: randomUUID() });
-      const signature = sign('sha256', Buffer.from(`${header}.${payload}`), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+      const signature = sign('sha256', Buffer.from(`${header}.${payload}`), { key, dsaEncoding: 'ieee-p1363' }).toString(
+        'base64url',
+      );
       return `Bearer ${header}.${payload}.${signature}`;
     },
   };

@@ -95,7 +95,14 @@ async function main(): Promise<void> {
     connections: 32,
     overallRate: rate,
     duration: seconds,
-    requests: [{ setupRequest: (req: autocannon.Request): autocannon.Request => ({ ...req, headers: { ...req.headers, authorization: issuer.authorization(path) } }) }],
+    requests: [
+      {
+        setupRequest: (req: autocannon.Request): autocannon.Request => ({
+          ...req,
+          headers: { ...req.headers, authorization: issuer.authorization(path) },
+        }),
+      },
+    ],
   });
   const rssEnd = rssMb(child.pid ?? 0);
   child.kill('SIGTERM');

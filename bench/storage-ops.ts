@@ -83,7 +83,12 @@ async function main(): Promise<void> {
               outcome_timestamp: new Date(now).toISOString(),
               received_at: now,
             },
-            quiet: { patient_hash: `patient-${i % 100}`, topic: 'radiographs-first', until_ms: now + 86_400_000, reason: 'bench' },
+            quiet: {
+              patient_hash: `patient-${i % 100}`,
+              topic: 'radiographs-first',
+              until_ms: now + 86_400_000,
+              reason: 'bench',
+            },
           },
         ]),
       ),

@@ -65,7 +65,10 @@ export class FeedbackService {
       const reason = item.overrideReason;
       if (card === undefined) {
         unknown++;
-        log.info({ service: serviceId, outcome: item.outcome, unknownCard: true }, 'feedback for a card this service did not issue: not stored');
+        log.info(
+          { service: serviceId, outcome: item.outcome, unknownCard: true },
+          'feedback for a card this service did not issue: not stored',
+        );
         continue;
       }
       const row: FeedbackTable = {
@@ -74,7 +77,8 @@ export class FeedbackService {
         card: item.card,
         topic: card.topic,
         outcome: item.outcome,
-        accepted_suggestions: item.acceptedSuggestions !== undefined ? JSON.stringify(item.acceptedSuggestions.map((s) => s.id)) : null,
+        accepted_suggestions:
+          item.acceptedSuggestions !== undefined ? JSON.stringify(item.acceptedSuggestions.map((s) => s.id)) : null,
         override_system: reason?.reason?.system ?? null,
         override_code: reason?.reason?.code ?? null,
         override_display: reason?.reason?.display ?? null,
@@ -105,7 +109,10 @@ export class FeedbackService {
         created = await store.saveFeedback(items);
       } catch (err) {
         log.error({ err: (err as Error).message }, 'feedback not stored (database unavailable)');
-        throw new HttpError(503, { code: 'transient', diagnostics: 'feedback could not be stored now; nothing was stored, retry later' });
+        throw new HttpError(503, {
+          code: 'transient',
+          diagnostics: 'feedback could not be stored now; nothing was stored, retry later',
+        });
       }
     }
     if (unknown > 0)
@@ -123,7 +130,9 @@ export class FeedbackService {
           acceptedSuggestions: row.accepted_suggestions !== null ? (JSON.parse(row.accepted_suggestions) as string[]).length : 0,
           overrideReason: row.override_code ?? undefined,
           duplicate: !created.has(row.key),
-          ...(quiet !== undefined && created.has(row.key) ? { quietUntil: new Date(quiet.until_ms).toISOString().slice(0, 10) } : {}),
+          ...(quiet !== undefined && created.has(row.key)
+            ? { quietUntil: new Date(quiet.until_ms).toISOString().slice(0, 10) }
+            : {}),
         },
         'feedback',
       );

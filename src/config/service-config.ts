@@ -133,7 +133,9 @@ export const DEVELOPMENT_PATIENT_HASH_SECRET = 'hip-pain-cds-development-only-pa
 function databaseUrlOf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (!/^postgres(ql)?:\/\/[^/]/i.test(value))
-    throw new ConfigError('DATABASE_URL must be a postgres:// (or postgresql://) URL; leave it unset for the embedded SQLite file');
+    throw new ConfigError(
+      'DATABASE_URL must be a postgres:// (or postgresql://) URL; leave it unset for the embedded SQLite file',
+    );
   return value;
 }
 
@@ -146,7 +148,12 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
 
   // FEEDBACK_STORE=memory (tests, the demo): an in-memory SQLite database, nothing kept; `file` (default): the database.
   // NODE_ENV=test without SQLITE_FILE or FEEDBACK_STORE: in memory too (a test never writes var/ by accident).
-  const feedbackStore = oneOf(env, 'FEEDBACK_STORE', ['memory', 'file'], mode === 'test' && optionalStr(env, 'SQLITE_FILE') === undefined ? 'memory' : 'file');
+  const feedbackStore = oneOf(
+    env,
+    'FEEDBACK_STORE',
+    ['memory', 'file'],
+    mode === 'test' && optionalStr(env, 'SQLITE_FILE') === undefined ? 'memory' : 'file',
+  );
   const memoryOnly = feedbackStore === 'memory';
   const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 10000, 100, 600000);
   const config: ServiceConfig = {

@@ -122,7 +122,9 @@ export class Store {
     const every = options.sweepEveryMs ?? 10 * 60_000;
     if (every > 0) {
       store.sweeper = setInterval(() => {
-        store.sweep(Date.now()).catch((err: unknown) => options.log.warn({ err: (err as Error).message }, 'database sweep failed'));
+        store
+          .sweep(Date.now())
+          .catch((err: unknown) => options.log.warn({ err: (err as Error).message }, 'database sweep failed'));
       }, every);
       store.sweeper.unref();
     }
@@ -344,7 +346,10 @@ export class Store {
 
   /** Deletes what is past its retention or expiry. */
   async sweep(nowMs: number): Promise<void> {
-    await this.db.deleteFrom('feedback').where('received_at', '<', nowMs - this.options.feedbackRetentionDays * DAY_MS).execute();
+    await this.db
+      .deleteFrom('feedback')
+      .where('received_at', '<', nowMs - this.options.feedbackRetentionDays * DAY_MS)
+      .execute();
     await this.db
       .deleteFrom('issued_card')
       .where('issued_at', '<', nowMs - this.options.issuedCardsRetentionDays * DAY_MS)
@@ -352,7 +357,10 @@ export class Store {
     await this.db.deleteFrom('quiet').where('until_ms', '<=', nowMs).execute();
     await this.db.deleteFrom('replay').where('expires_at', '<=', nowMs).execute();
     // Rate-limit windows are a minute long; an hour-old row is certainly over.
-    await this.db.deleteFrom('rate_limit').where('window_start', '<', nowMs - 3_600_000).execute();
+    await this.db
+      .deleteFrom('rate_limit')
+      .where('window_start', '<', nowMs - 3_600_000)
+      .execute();
   }
 
   /**

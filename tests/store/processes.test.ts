@@ -96,7 +96,9 @@ describe.each(ENGINES)('two service processes sharing one $name database', (engi
   };
   const topicsFor = async (p: Proc, patientId: string): Promise<string[]> => {
     const res = await call(p, '/cds-services/hip-pain-patient-view', patientView(patientId));
-    return ((await res.json()) as { cards: { source: { topic?: { code?: string } } }[] }).cards.map((c) => c.source.topic?.code ?? '');
+    return ((await res.json()) as { cards: { source: { topic?: { code?: string } } }[] }).cards.map(
+      (c) => c.source.topic?.code ?? '',
+    );
   };
 
   beforeAll(async () => {
@@ -134,7 +136,10 @@ describe.each(ENGINES)('two service processes sharing one $name database', (engi
   });
 
   test('concurrent start-up migrated the database exactly once', async () => {
-    const rows = await store.db.selectFrom('kysely_migration' as never).selectAll().execute();
+    const rows = await store.db
+      .selectFrom('kysely_migration' as never)
+      .selectAll()
+      .execute();
     expect(rows).toHaveLength(1);
     const migrated = started.flatMap((p) => p.lines()).filter((l) => l['msg'] === 'database migrated');
     expect(migrated).toHaveLength(1);
@@ -217,7 +222,11 @@ describe.each(ENGINES)('two service processes sharing one $name database', (engi
     let stop = false;
     const writer = async (): Promise<void> => {
       while (!stop) {
-        const item = { card, outcome: 'overridden' as const, outcomeTimestamp: new Date(Date.UTC(2026, 0, 1) + n++ * 1000).toISOString() };
+        const item = {
+          card,
+          outcome: 'overridden' as const,
+          outcomeTimestamp: new Date(Date.UTC(2026, 0, 1) + n++ * 1000).toISOString(),
+        };
         try {
           const res = await call(b, '/cds-services/hip-pain-patient-view/feedback', { feedback: [item] });
           answers.push(res.status);
@@ -231,7 +240,8 @@ describe.each(ENGINES)('two service processes sharing one $name database', (engi
     const writers = Array.from({ length: 8 }, () => writer());
     const deadline = Date.now() + 20_000;
     while (acknowledged.length < 40) {
-      if (Date.now() > deadline) throw new Error(`only ${acknowledged.length} acknowledged; answers ${answers.slice(0, 20).join(' ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${acknowledged.length} acknowledged; answers ${answers.slice(0, 20).join(' ')}`);
       await new Promise((r) => setTimeout(r, 5));
     }
     b.child.kill('SIGKILL');

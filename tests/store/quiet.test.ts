@@ -24,7 +24,10 @@ describe('how long an answer quiets its topic', () => {
   });
 
   test('per reason, from cards/*.yaml; accepted and no reason from config/pathway.yaml', () => {
-    expect(policy.periodFor('radiographs-first', 'overridden', 'radiographs-done-elsewhere')).toEqual({ amount: 12, unit: 'month' });
+    expect(policy.periodFor('radiographs-first', 'overridden', 'radiographs-done-elsewhere')).toEqual({
+      amount: 12,
+      unit: 'month',
+    });
     expect(policy.periodFor('radiographs-first', 'overridden', 'patient-declined')).toEqual({ amount: 3, unit: 'month' });
     expect(policy.periodFor('radiographs-first', 'overridden', 'imaging-not-indicated')).toEqual({ amount: 1, unit: 'month' });
     expect(policy.periodFor('radiographs-first', 'overridden', undefined)).toBeUndefined();
@@ -87,7 +90,10 @@ describe('feedback quiets the next patient-view calls of that patient', () => {
     const again = await viewFor('quiet-1');
     expect(topicsOf(again.body.cards)).not.toContain('radiographs-first');
     expect(topicsOf(first.body.cards).filter((t) => t !== 'radiographs-first')).toEqual(topicsOf(again.body.cards));
-    const line = service.logs.lines().filter((l) => Array.isArray(l['quieted'])).pop();
+    const line = service.logs
+      .lines()
+      .filter((l) => Array.isArray(l['quieted']))
+      .pop();
     expect(line?.['quieted']).toEqual(['radiographs-first']);
     expect(JSON.stringify(line)).not.toContain('quiet-1');
     // Another patient still sees it.

@@ -44,12 +44,22 @@ describe.each(ENGINES)('npm run feedback-report on $name', (engine) => {
         env: { PATH: process.env['PATH'] ?? '', ...env },
       });
       const row = stdout.split('\n').find((l) => l.startsWith('radiographs-first '));
-      expect(row?.split(/\s{2,}/)).toEqual(['radiographs-first', '3', '0', '3', 'patient-declined 2, radiographs-done-elsewhere 1', '0.0%']);
+      expect(row?.split(/\s{2,}/)).toEqual([
+        'radiographs-first',
+        '3',
+        '0',
+        '3',
+        'patient-declined 2, radiographs-done-elsewhere 1',
+        '0.0%',
+      ]);
       const json = await run(process.execPath, [projectPath('dist', 'tools', 'feedback-report.js'), '--json'], {
         env: { PATH: process.env['PATH'] ?? '', ...env },
       });
       const summary = JSON.parse(json.stdout) as { topics: { topic: string; issued: number }[] };
-      const issuedTopics = summary.topics.filter((t) => t.issued > 0).map((t) => t.topic).sort();
+      const issuedTopics = summary.topics
+        .filter((t) => t.issued > 0)
+        .map((t) => t.topic)
+        .sort();
       expect(issuedTopics).toEqual([...p1.keys()].sort());
     } finally {
       await service.close();

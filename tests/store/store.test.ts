@@ -48,7 +48,14 @@ describe.each(ENGINES)('the store on $name', (engine) => {
 
   test('rate-limit windows count across calls and restart when over', async () => {
     const t = Date.now();
-    let r = await store.countRequests([{ key: 'k1', n: 3 }, { key: 'k2', n: 1 }], t, 60_000);
+    let r = await store.countRequests(
+      [
+        { key: 'k1', n: 3 },
+        { key: 'k2', n: 1 },
+      ],
+      t,
+      60_000,
+    );
     expect(r.get('k1')).toEqual({ windowStart: t, count: 3 });
     r = await store.countRequests([{ key: 'k1', n: 2 }], t + 1000, 60_000);
     expect(r.get('k1')).toEqual({ windowStart: t, count: 5 });
@@ -58,13 +65,23 @@ describe.each(ENGINES)('the store on $name', (engine) => {
 
   test('feedback is stored once by key, in one transaction with its quiet period; a period only grows', async () => {
     const now = Date.now();
-    const quiet = { patient_hash: 'p1', topic: 'radiographs-first', until_ms: now + 1000_000, reason: 'overridden:patient-declined' };
+    const quiet = {
+      patient_hash: 'p1',
+      topic: 'radiographs-first',
+      until_ms: now + 1000_000,
+      reason: 'overridden:patient-declined',
+    };
     const created = await store.saveFeedback([{ row: feedbackRow('f1'), quiet }, { row: feedbackRow('f2') }]);
     expect([...created].sort()).toEqual(['f1', 'f2']);
-    const again = await store.saveFeedback([{ row: feedbackRow('f1'), quiet: { ...quiet, until_ms: now + 9000_000 } }, { row: feedbackRow('f3') }]);
+    const again = await store.saveFeedback([
+      { row: feedbackRow('f1'), quiet: { ...quiet, until_ms: now + 9000_000 } },
+      { row: feedbackRow('f3') },
+    ]);
     expect([...again]).toEqual(['f3']);
     // The duplicate did not lengthen the period.
-    expect(await store.quietTopics('p1', now)).toEqual([{ topic: 'radiographs-first', untilMs: now + 1000_000, reason: quiet.reason }]);
+    expect(await store.quietTopics('p1', now)).toEqual([
+      { topic: 'radiographs-first', untilMs: now + 1000_000, reason: quiet.reason },
+    ]);
     await store.saveFeedback([{ row: feedbackRow('f4'), quiet: { ...quiet, until_ms: now + 10 } }]);
     expect((await store.quietTopics('p1', now))[0]?.untilMs).toBe(now + 1000_000);
     expect(await store.quietTopics('p1', now + 1000_000)).toEqual([]);
@@ -118,8 +135,20 @@ describe('the legacy feedback file', () => {
   test('is imported once into a new SQLite database, then renamed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cds-legacy-'));
     const file = join(dir, 'feedback.jsonl');
-    const rec = { key: 'k1', serviceId: 'hip-pain-patient-view', card: 'c1', topic: 'radiographs-first', outcome: 'accepted', acceptedSuggestions: ['s'], outcomeTimestamp: '2026-11-01T00:00:00Z', receivedAt: '2026-11-01T00:00:01Z' };
-    writeFileSync(file, `${JSON.stringify(rec)}\n${JSON.stringify({ ...rec, key: 'k2', card: 'c2', outcome: 'overridden', overrideReason: { code: 'patient-declined', userComment: 'x' } })}\n{"torn":\n`);
+    const rec = {
+      key: 'k1',
+      serviceId: 'hip-pain-patient-view',
+      card: 'c1',
+      topic: 'radiographs-first',
+      outcome: 'accepted',
+      acceptedSuggestions: ['s'],
+      outcomeTimestamp: '2026-11-01T00:00:00Z',
+      receivedAt: '2026-11-01T00:00:01Z',
+    };
+    writeFileSync(
+      file,
+      `${JSON.stringify(rec)}\n${JSON.stringify({ ...rec, key: 'k2', card: 'c2', outcome: 'overridden', overrideReason: { code: 'patient-declined', userComment: 'x' } })}\n{"torn":\n`,
+    );
     const store = await openTestStore({ url: undefined, sqliteFile: join(dir, 'db.sqlite') }, { legacyFeedbackFile: file });
     const all = await store.allFeedback();
     expect(all.map((r) => [r.key, r.topic, r.outcome, r.override_code, r.user_comment])).toEqual([
