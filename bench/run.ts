@@ -339,7 +339,16 @@ async function main(): Promise<void> {
       env: { FEEDBACK_STORE: 'file', SQLITE_FILE: join(sqliteDir, 'bench.sqlite') },
     },
     ...(pgUrl !== undefined
-      ? [{ id: 'ap', title: 'as (a), JWT per call, shared state in PostgreSQL', path: '', body: '', auth: true, env: { DATABASE_URL: pgUrl } }]
+      ? [
+          {
+            id: 'ap',
+            title: 'as (a), JWT per call, shared state in PostgreSQL',
+            path: '',
+            body: '',
+            auth: true,
+            env: { DATABASE_URL: pgUrl },
+          },
+        ]
       : []),
   ];
   if (pgUrl === undefined) process.stdout.write('(ap) skipped: no BENCH_DATABASE_URL or TEST_DATABASE_URL\n');

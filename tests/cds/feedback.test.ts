@@ -109,7 +109,9 @@ describe('what is not stored', () => {
   test('feedback for a card this service never issued is answered 200, counted, not stored', async () => {
     const before = (await service.store.allFeedback()).length;
     const res = await cds(service.app).post(path, {
-      feedback: [{ card: '9b0c5e52-2a4c-4c2e-9f5e-5d1f0c0d0001', outcome: 'overridden', outcomeTimestamp: '2026-11-23T10:00:00Z' }],
+      feedback: [
+        { card: '9b0c5e52-2a4c-4c2e-9f5e-5d1f0c0d0001', outcome: 'overridden', outcomeTimestamp: '2026-11-23T10:00:00Z' },
+      ],
     });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ received: 1, created: 0, duplicates: 0, unknownCards: 1 });
@@ -133,7 +135,12 @@ describe('what is not stored', () => {
       const res = await cds(small.app).post(path, {
         feedback: [
           { card: cards[0], outcome: 'overridden', outcomeTimestamp: '2026-11-23T10:00:00Z' },
-          { card: cards[0], outcome: 'overridden', overrideReason: { userComment: 'x'.repeat(2000) }, outcomeTimestamp: '2026-11-23T10:00:01Z' },
+          {
+            card: cards[0],
+            outcome: 'overridden',
+            overrideReason: { userComment: 'x'.repeat(2000) },
+            outcomeTimestamp: '2026-11-23T10:00:01Z',
+          },
         ],
       });
       expect(res.status).toBe(413);

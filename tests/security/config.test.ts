@@ -143,9 +143,7 @@ describe('production (NODE_ENV=production) refuses unsafe settings at start-up',
     ] as const) {
       const f = writeIssuersFile([issuer]);
       const config = loadServiceConfig(prod({ TRUSTED_ISSUERS_FILE: f }));
-      await expect(
-        testService(prod({ TRUSTED_ISSUERS_FILE: f })),
-      ).rejects.toThrow(`${f}: issuer ${ISS}: ${message}`);
+      await expect(testService(prod({ TRUSTED_ISSUERS_FILE: f }))).rejects.toThrow(`${f}: issuer ${ISS}: ${message}`);
       expect(config.mode).toBe('production');
     }
   });
