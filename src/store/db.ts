@@ -1,18 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import {
-  CompiledQuery,
-  Kysely,
-  PostgresDialect,
-  SqliteAdapter,
-  SqliteDialect,
-  sql,
-  type DialectAdapter,
-  type MigrationLockOptions,
-  type SqliteDatabase,
-  type SqliteStatement,
-} from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import type { Tables } from './schema.js';
 
@@ -39,28 +28,6 @@ export interface OpenDatabase {
 
 /** How long a SQLite writer waits for another process's write lock before failing (ms). */
 const SQLITE_BUSY_TIMEOUT_MS = 10_000;
-
-/**
- * The SQLite migration lock across processes: SQLite has no advisory locks, so the migrator's connection takes
- * the database write lock (`BEGIN IMMEDIATE`, waiting up to the busy time-out for another instance that is
- * migrating) and holds it until every pending migration ran. Kysely's own SQLite adapter takes no lock, since
- * within one process there is only one connection.
- */
-class LockingSqliteAdapter extends SqliteAdapter {
-  override async acquireMigrationLock(db: Kysely<unknown>, _opt: MigrationLockOptions): Promise<void> {
-    await sql`begin immediate`.execute(db);
-  }
-
-  override async releaseMigrationLock(db: Kysely<unknown>, _opt: MigrationLockOptions): Promise<void> {
-    await sql`commit`.execute(db);
-  }
-}
-
-class LockingSqliteDialect extends SqliteDialect {
-  override createAdapter(): DialectAdapter {
-    return new LockingSqliteAdapter();
-  }
-}
 
 /** The small part of node:sqlite (Node 22.13 and later) that Kysely's SQLite driver needs. */
 interface NodeSqliteStatement {
@@ -138,7 +105,7 @@ export function openDatabase(options: DatabaseOptions): OpenDatabase {
     return { db: new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres', driver: 'pg' };
   }
   const { database, driver } = openSqlite(options.sqliteFile, options.sqliteDriver ?? 'auto');
-  const dialect = new LockingSqliteDialect({
+  const dialect = new SqliteDialect({
     database,
     onCreateConnection: async (connection) => {
       // WAL: readers never block the writer, a committed transaction survives a crash of the process (kill -9);

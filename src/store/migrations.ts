@@ -1,10 +1,13 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, Migrator, sql } from 'kysely';
+import type { Engine } from './db.js';
 
 /**
  * Versioned schema migrations, run at start-up by every instance (src/store/store.ts). Kysely's Migrator keeps
  * what ran in `kysely_migration`, and runs pending ones under a lock so that instances starting at once migrate
- * exactly once: on PostgreSQL a session advisory lock (pg_advisory_lock), on SQLite the database write lock
- * (BEGIN IMMEDIATE, src/store/db.ts). A migration is never edited once released: add the next one.
+ * exactly once: on PostgreSQL under a session advisory lock (Kysely's, pg_advisory_lock) with each migration in
+ * a transaction; on SQLite all of them in one transaction that holds the database write lock from its start
+ * (BEGIN IMMEDIATE: another instance waits, up to the busy time-out, then finds nothing to do). A failed
+ * migration leaves nothing behind on either engine. A migration is never edited once released: add the next one.
  */
 const migrations: Record<string, Migration> = {
   '0001-initial': {
@@ -70,15 +73,34 @@ const migrations: Record<string, Migration> = {
   },
 };
 
-const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
-
 /** The migrations this version knows, in order. */
 export const MIGRATION_NAMES = Object.keys(migrations).sort();
 
-/** Runs every pending migration (under the lock); throws when one fails. Returns the names that ran here. */
-export async function migrate(db: Kysely<unknown>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+/**
+ * Runs every pending migration (under the lock); throws when one fails. Returns the names that ran here.
+ * `set` replaces the migrations (tests).
+ */
+export async function migrate(
+  db: Kysely<unknown>,
+  engine: Engine,
+  set: Record<string, Migration> = migrations,
+): Promise<string[]> {
+  const provider = { getMigrations: () => Promise.resolve(set) };
+  const { error, results } =
+    engine === 'postgres'
+      ? await new Migrator({ db, provider }).migrateToLatest()
+      : // SQLite: the one connection, in one IMMEDIATE transaction (Kysely's SQLite adapter takes no lock).
+        await db.connection().execute(async (conn) => {
+          await sql`begin immediate`.execute(conn);
+          try {
+            const outcome = await new Migrator({ db: conn, provider }).migrateToLatest();
+            await sql.raw(outcome.error === undefined ? 'commit' : 'rollback').execute(conn);
+            return outcome;
+          } catch (err) {
+            await sql`rollback`.execute(conn);
+            throw err;
+          }
+        });
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);

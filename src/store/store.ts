@@ -110,7 +110,7 @@ export class Store {
     const { db, engine, driver } = openDatabase(options);
     const store = new Store(db, engine, driver, options);
     try {
-      const ran = await migrate(db as Kysely<unknown>);
+      const ran = await migrate(db as Kysely<unknown>, engine);
       store.migrated = true;
       options.log.info({ engine, driver, migrations: ran }, ran.length > 0 ? 'database migrated' : 'database schema up to date');
       if (options.legacyFeedbackFile !== undefined) await store.importLegacyFeedback(options.legacyFeedbackFile);

@@ -1,6 +1,9 @@
+import { type Kysely, sql } from 'kysely';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openDatabase } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrations.js';
 import type { Store } from '../../src/store/store.js';
 import { ENGINES, openTestStore } from './engines.js';
 
@@ -158,5 +161,32 @@ describe('the legacy feedback file', () => {
     expect(existsSync(file)).toBe(false);
     expect(existsSync(`${file}.imported`)).toBe(true);
     await store.close();
+  });
+});
+
+describe.each(ENGINES)('migrations on $name', (engine) => {
+  test('a failing migration leaves nothing behind, and stops with its name', async () => {
+    const db = await engine.fresh();
+    const open = openDatabase({ url: db.url, sqliteFile: db.sqliteFile, poolSize: 2 });
+    try {
+      const broken = {
+        '0001-broken': {
+          async up(k: Kysely<unknown>): Promise<void> {
+            await k.schema.createTable('half_done').addColumn('id', 'integer').execute();
+            await sql`select * from a_table_that_does_not_exist`.execute(k);
+          },
+        },
+      };
+      await expect(migrate(open.db as Kysely<unknown>, open.engine, broken)).rejects.toThrow(
+        'database migration 0001-broken failed',
+      );
+      const tables = (await open.db.introspection.getTables()).map((t) => t.name);
+      expect(tables).not.toContain('half_done');
+      const ran = await sql<{ n: number }>`select count(*) as n from kysely_migration`.execute(open.db).catch(() => undefined);
+      expect(Number(ran?.rows[0]?.n ?? 0)).toBe(0);
+    } finally {
+      await open.db.destroy();
+      await db.drop();
+    }
   });
 });
