@@ -5,15 +5,18 @@ import type { ServiceConfig } from './config/service-config.js';
 import { cors } from './http/cors.js';
 import { errorHandler, sendError } from './http/errors.js';
 import { HttpError } from './http/operation-outcome.js';
-import { addressKey, RateLimiter } from './http/rate-limit.js';
+import { addressKey, RateLimiter, setRateLimitHeaders } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import type { Logger } from './log.js';
+import type { Store } from './store/store.js';
 
 export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit' | 'publicBaseUrl'> {
   config: ServiceConfig;
   log: Logger;
   /** The pathway site and the knowledge as FHIR (no patient data, no JWT). */
   site?: Omit<SiteRoutesDeps, 'publicBaseUrl'>;
+  /** Shared rate-limit counts (every worker and instance); without it the limit is per process. */
+  store?: Store;
 }
 
 /**
@@ -32,9 +35,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestContext(log));
   app.use(cors(config.corsOrigins));
 
-  const perAddress = new RateLimiter(config.limits.perAddressPerMinute);
+  const perAddress = new RateLimiter(config.limits.perAddressPerMinute, {
+    name: 'address',
+    log,
+    ...(deps.store !== undefined ? { store: deps.store } : {}),
+  });
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const wait = perAddress.take(addressKey(req.ip ?? 'unknown'));
+    const decision = perAddress.check(addressKey(req.ip ?? 'unknown'));
+    setRateLimitHeaders(res, decision);
+    const wait = decision.wait;
     if (wait > 0) {
       req.log.warn({ limit: 'address' }, 'rate limited');
       sendError(

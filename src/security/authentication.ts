@@ -2,10 +2,12 @@ import type { NextFunction, Request, Response } from 'express';
 import { baseUrlOf } from '../http/base-url.js';
 import type { ServiceConfig } from '../config/service-config.js';
 import { HttpError } from '../http/operation-outcome.js';
-import { RateLimiter } from '../http/rate-limit.js';
+import { RateLimiter, setRateLimitHeaders } from '../http/rate-limit.js';
 import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
 import { JwksCache, type JwksFetch } from './jwks.js';
 import { AuthError, JwtAuthenticator } from './jwt-authenticator.js';
+import { SharedReplayCache } from './replay-cache.js';
 import { readTrustedIssuers, sandboxPreset, type TrustedIssuer } from './trusted-issuers.js';
 import type { Authenticator } from './types.js';
 
@@ -41,6 +43,8 @@ export async function buildAuthentication(
   log: Logger,
   override?: Authenticator,
   jwksFetch?: JwksFetch,
+  /** The shared database: JWT replay cache and per-issuer counts over every worker and instance. */
+  store?: Store,
 ): Promise<Authentication> {
   const production = config.mode === 'production';
   const issuers: TrustedIssuer[] = [];
@@ -76,6 +80,7 @@ export async function buildAuthentication(
           jwks,
           clockSkewSeconds: config.auth.clockSkewSeconds,
           maxLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
+          ...(store !== undefined ? { replay: new SharedReplayCache(store) } : {}),
         })
       : undefined);
   const required = config.auth.required;
@@ -98,7 +103,11 @@ export async function buildAuthentication(
     );
   }
 
-  const perIssuer = new RateLimiter(config.limits.perIssuerPerMinute);
+  const perIssuer = new RateLimiter(config.limits.perIssuerPerMinute, {
+    name: 'issuer',
+    log,
+    ...(store !== undefined ? { store } : {}),
+  });
   const servers = new Map(issuers.map((i) => [i.iss, i.fhirServers]));
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
@@ -112,7 +121,9 @@ export async function buildAuthentication(
       .authenticate(authorization, audienceOf(req, config.publicBaseUrl))
       .then((caller) => {
         req.caller = caller;
-        const wait = caller.issuer !== undefined ? perIssuer.take(caller.issuer) : 0;
+        const decision = caller.issuer !== undefined ? perIssuer.check(caller.issuer) : undefined;
+        if (decision !== undefined) setRateLimitHeaders(res, decision);
+        const wait = decision?.wait ?? 0;
         if (wait > 0) {
           req.log.warn({ limit: 'issuer', iss: caller.issuer }, 'rate limited');
           next(
