@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadServiceConfig } from '../src/config/service-config.js';
-import { MemoryFeedbackStore } from '../src/feedback/store.js';
 import { FhirHttpFetcher } from '../src/fhir/fhir-client.js';
 import { fixtureBundles } from '../tools/fixtures/fhir-load.js';
 import { scenarioRequest, SERVICE_FOR_HOOK } from '../tools/fixtures/requests.js';
@@ -73,7 +72,6 @@ async function main(): Promise<void> {
   for (const m of modes) {
     const service = await buildService(config, {
       log: createLogger({ level: 'silent' }),
-      feedbackStore: new MemoryFeedbackStore(),
       fetcher: new FhirHttpFetcher({
         maxPages: config.fhir.maxPages,
         pageSize: config.fhir.pageSize,

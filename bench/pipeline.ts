@@ -7,7 +7,6 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import type { CdsRequest } from '../src/cds/types.js';
 import { loadServiceConfig } from '../src/config/service-config.js';
 import { projectPath, readJsonFile } from '../src/data-files.js';
-import { MemoryFeedbackStore } from '../src/feedback/store.js';
 import { createLogger } from '../src/log.js';
 import { buildService } from '../src/service.js';
 import { buildPrefetch } from '../tools/fixtures/prefetch.js';
@@ -38,7 +37,6 @@ const only = arg('only')?.split(',');
 
 const service = await buildService(loadServiceConfig({ NODE_ENV: 'test', FEEDBACK_STORE: 'memory' }), {
   log: createLogger({ level: 'silent' }),
-  feedbackStore: new MemoryFeedbackStore(),
 });
 const now = new Date();
 const pv = service.registry.get('hip-pain-patient-view');

@@ -4,7 +4,6 @@ import { readdirSync, statSync } from 'node:fs';
 import { loadServiceConfig } from '../src/config/service-config.js';
 import type { CdsRequest } from '../src/cds/types.js';
 import { projectPath, readJsonFile } from '../src/data-files.js';
-import { MemoryFeedbackStore } from '../src/feedback/store.js';
 import { createLogger } from '../src/log.js';
 import { buildService } from '../src/service.js';
 import { buildPrefetch } from '../tools/fixtures/prefetch.js';
@@ -32,7 +31,6 @@ const patientId = resources.find((r) => r.resourceType === 'Patient')?.id ?? '';
 
 const service = await buildService(loadServiceConfig({ NODE_ENV: 'test', FEEDBACK_STORE: 'memory' }), {
   log: createLogger({ level: 'silent' }),
-  feedbackStore: new MemoryFeedbackStore(),
 });
 const definition = service.registry.get('hip-pain-patient-view');
 if (definition === undefined) throw new Error('no patient-view service');

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { FhirResource } from 'fhir/r4.js';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +12,7 @@ import { buildPrefetch } from '../tools/fixtures/prefetch.js';
 import { scenarioRequest } from '../tools/fixtures/requests.js';
 import { loadScenario } from '../tools/fixtures/scenarios.js';
 import { loadTerminology } from '../src/terminology/valuesets.js';
+import { benchIssuer } from './jwt.js';
 
 /**
  * npm run bench [-- --duration 10 --connections 32 --only a,b --cpu-prof --no-layers --service <other build's server.js>]
@@ -24,10 +25,15 @@ import { loadTerminology } from '../src/terminology/valuesets.js';
  *   (c) order-select with draft orders (an opioid selected)
  *   (d) patient-view without prefetch: the service queries the in-process FHIR engine, 20 ms added per response
  *   (a2) as (a) with WEB_CONCURRENCY=2 (node:cluster), to measure the multi-core gain
+ *   (am) as (a) with a fresh JWT per call and rate limits on: the shared state in an in-memory SQLite database
+ *   (as) as (am) with the SQLite file (the default of `npm start`)
+ *   (ap) as (am) with PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL; skipped without)
+ *        each call: replay check (waits on the database), rate-limit counts, quiet periods, ledger of cards
  * Scenario (a) also measures the express floor and the layers between the baseline and the service
  * (bench/layer-server.ts: node:http + HookService.call, then + one pino line).
  * Prints CPU per request of every server and its ratio to the baseline's (the figure to compare on a shared
- * machine), p50/p90/p99 latency, requests per second, peak RSS of the service; writes the figures to bench/results/<date>.json. Also measures `npm start` readiness.
+ * machine), p50/p90/p99 latency, requests per second, peak RSS of the service; writes the figures to
+ * bench/results/<date>.json. Also measures `npm start` readiness.
  */
 
 interface Args {
@@ -168,6 +174,7 @@ async function load(
   connections: number,
   duration: number,
   pid: number,
+  authorization?: (path: string) => string,
 ): Promise<Measured> {
   const run = (seconds: number): Promise<autocannon.Result> =>
     autocannon({
@@ -177,6 +184,18 @@ async function load(
       body,
       connections,
       duration: seconds,
+      ...(authorization !== undefined
+        ? {
+            requests: [
+              {
+                setupRequest: (req: autocannon.Request): autocannon.Request => ({
+                  ...req,
+                  headers: { ...req.headers, authorization: authorization(path) },
+                }),
+              },
+            ],
+          }
+        : {}),
     });
   await run(Math.min(2, duration)); // warm-up: JIT, connection pools
   const cpu0 = cpuMs(pid);
@@ -205,6 +224,8 @@ interface Scenario {
   /** Also measure the layers between the floor and the service (bench/layer-server.ts) with this body. */
   layers?: boolean;
   connections?: number;
+  /** A fresh JWT per call (the replay check), rate limits on. */
+  auth?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -317,9 +338,36 @@ async function main(): Promise<void> {
       env: { WEB_CONCURRENCY: '2' },
     },
   ];
+  const pgUrl = process.env['BENCH_DATABASE_URL'] ?? process.env['TEST_DATABASE_URL'];
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'hip-pain-cds-bench-db-'));
+  const storageScenarios: Scenario[] = [
+    { id: 'am', title: 'as (a), JWT per call, shared state in in-memory SQLite', path: '', body: '', auth: true, env: {} },
+    {
+      id: 'as',
+      title: 'as (a), JWT per call, shared state in the SQLite file',
+      path: '',
+      body: '',
+      auth: true,
+      env: { FEEDBACK_STORE: 'file', SQLITE_FILE: join(sqliteDir, 'bench.sqlite') },
+    },
+    ...(pgUrl !== undefined
+      ? [
+          {
+            id: 'ap',
+            title: 'as (a), JWT per call, shared state in PostgreSQL',
+            path: '',
+            body: '',
+            auth: true,
+            env: { DATABASE_URL: pgUrl },
+          },
+        ]
+      : []),
+  ];
+  if (pgUrl === undefined) process.stdout.write('(ap) skipped: no BENCH_DATABASE_URL or TEST_DATABASE_URL\n');
+  scenarios.push(...storageScenarios);
   const a = scenarios[0] as Scenario;
-  const a2 = scenarios.find((s) => s.id === 'a2');
-  if (a2 !== undefined) a2.body = a.body;
+  for (const s of scenarios) if (s.body === '' && s.fhir !== true) Object.assign(s, { body: a.body, path: a.path });
+  const issuer = benchIssuer();
   const selected = scenarios.filter((s) => args.only === undefined || args.only.has(s.id));
 
   // npm start readiness: spawn the compiled service until it says it listens.
@@ -354,7 +402,8 @@ async function main(): Promise<void> {
     }
     const baseline = await start(baselineScript, {});
     const connections = s.connections ?? args.connections;
-    const base = await load(baseline.port, s.path, body, connections, args.duration, baseline.child.pid ?? 0);
+    const authorization = s.auth === true ? (path: string) => issuer.authorization(path) : undefined;
+    const base = await load(baseline.port, s.path, body, connections, args.duration, baseline.child.pid ?? 0, authorization);
     await baseline.stop();
     let floor: Measured | undefined;
     if (s.floor === true) {
@@ -374,13 +423,13 @@ async function main(): Promise<void> {
       ...START_NODE_ARGS,
       ...(args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${projectPath('bench', 'results', 'profiles')}`] : []),
     ];
-    // Rate limits off: the benchmark is one client on purpose.
-    const service = await start(
-      serviceScript,
-      { LOG_LEVEL: 'info', RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_ISSUER: '0', ...(s.env ?? {}) },
-      nodeArgs,
-    );
-    const svc = await load(service.port, s.path, body, connections, args.duration, service.child.pid ?? 0);
+    // Rate limits off: the benchmark is one client on purpose (on, far above the load, for the storage runs).
+    const limits =
+      s.auth === true
+        ? { RATE_LIMIT_PER_ADDRESS: '100000000', RATE_LIMIT_PER_ISSUER: '100000000', ...issuer.env }
+        : { RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_ISSUER: '0' };
+    const service = await start(serviceScript, { LOG_LEVEL: 'info', ...limits, ...(s.env ?? {}) }, nodeArgs);
+    const svc = await load(service.port, s.path, body, connections, args.duration, service.child.pid ?? 0, authorization);
     const rss = peakRssMb(service.child.pid ?? 0);
     await service.stop();
     const row = {

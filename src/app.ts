@@ -10,6 +10,7 @@ import { addressRateLimit, limitAddress, RateLimiter } from './http/rate-limit.j
 import { requestContext } from './http/request-context.js';
 import { requestTimeout } from './http/timeout.js';
 import type { Logger } from './log.js';
+import type { Store } from './store/store.js';
 
 export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit' | 'publicBaseUrl'> {
   config: ServiceConfig;
@@ -18,6 +19,8 @@ export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit' | 'publicBaseUr
   authenticateRequest: HookHandlerDeps['authenticate'];
   /** The pathway site and the knowledge as FHIR (no patient data, no JWT). */
   site?: Omit<SiteRoutesDeps, 'publicBaseUrl'>;
+  /** Shared rate-limit counts (every worker and instance); without it the limit is per process. */
+  store?: Store;
 }
 
 /**
@@ -36,7 +39,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('json spaces', 0);
 
   const corsPolicy = new CorsPolicy(config.corsOrigins);
-  const perAddress = limitAddress(new RateLimiter(config.limits.perAddressPerMinute));
+  const perAddress = limitAddress(
+    new RateLimiter(config.limits.perAddressPerMinute, {
+      name: 'address',
+      log,
+      ...(deps.store !== undefined ? { store: deps.store } : {}),
+    }),
+  );
   const publicBaseUrl = config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {};
 
   app.post(

@@ -8,7 +8,7 @@ import { loadServiceRegistry, type ServiceRegistry } from './cds/registry.js';
 import { CdsValidator } from './cds/validate.js';
 import { loadCardTemplates } from './cards/templates.js';
 import type { ServiceConfig } from './config/service-config.js';
-import { FileFeedbackStore, type FeedbackStore, MemoryFeedbackStore } from './feedback/store.js';
+import { QuietPeriods, QuietPolicy } from './feedback/quiet.js';
 import { FhirHttpFetcher } from './fhir/fhir-client.js';
 import { DataGatherer, type FhirFetcher } from './fhir/gather.js';
 import { createLogger, type Logger } from './log.js';
@@ -18,9 +18,11 @@ import { FhirServerPolicy } from './security/fhir-server-policy.js';
 import { buildAuthentication } from './security/authentication.js';
 import type { JwksFetch } from './security/jwks.js';
 import type { Authenticator } from './security/types.js';
-import { feedbackSummary } from './site/feedback-summary.js';
+import { topicFeedback } from './site/feedback-summary.js';
 import { PathwaySite } from './site/pathway-site.js';
 import { buildKnowledge } from './knowledge/fhir-knowledge.js';
+import { patientHasher } from './store/patient-hash.js';
+import { Store } from './store/store.js';
 import { loadTerminology, type Terminology } from './terminology/valuesets.js';
 
 /** Everything the service needs, built once at start-up from its configuration and data folders. */
@@ -31,7 +33,10 @@ export interface Service {
   registry: ServiceRegistry;
   terminology: Terminology;
   pathwayConfig: PathwayConfig;
-  feedbackStore: FeedbackStore;
+  /** The shared database (docs/storage.md); `store.ready()` is the readiness check. */
+  store: Store;
+  /** The ledger of issued cards (written in batches; `flush()` writes what is queued). */
+  issuedCards: IssuedCards;
   /** The hook pipeline without HTTP (validate, gather, index, rules, cards). */
   hooks: HookService;
   close(): Promise<void>;
@@ -39,7 +44,8 @@ export interface Service {
 
 export interface ServiceOverrides {
   log?: Logger;
-  feedbackStore?: FeedbackStore;
+  /** A store already open (tests share one between two services); closed by its owner, not by the service. */
+  store?: Store;
   fetcher?: FhirFetcher & { close?(): Promise<void> };
   authenticator?: Authenticator;
   /** How JWK Sets are fetched (default: HTTPS GET with a time-out). */
@@ -63,11 +69,23 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
       maxEntries: config.fhir.maxEntries,
       maxBytes: config.fhir.maxResponseBytes,
     });
-  const feedbackStore =
-    overrides.feedbackStore ??
-    (config.feedback.store === 'file' ? await FileFeedbackStore.open(config.feedback.file) : new MemoryFeedbackStore());
-  const issuedCards = new IssuedCards();
-  const auth = await buildAuthentication(config, log, overrides.authenticator, overrides.jwksFetch);
+  const store =
+    overrides.store ??
+    (await Store.open({
+      url: config.storage.databaseUrl,
+      sqliteFile: config.storage.sqliteFile,
+      poolSize: config.storage.poolSize,
+      sqliteDriver: config.storage.sqliteDriver,
+      feedbackRetentionDays: config.storage.feedbackRetentionDays,
+      issuedCardsRetentionDays: config.storage.issuedCardsRetentionDays,
+      ...(config.feedback.legacyFile !== undefined ? { legacyFeedbackFile: config.feedback.legacyFile } : {}),
+      log,
+    }));
+  if (config.storage.patientHashSecretIsDefault && config.mode === 'development')
+    log.warn('PATIENT_HASH_SECRET is not set: patients are hashed with the development key (production requires a secret)');
+  const hash = patientHasher(config.storage.patientHashSecret);
+  const issuedCards = new IssuedCards(store, hash, log);
+  const auth = await buildAuthentication(config, log, overrides.authenticator, overrides.jwksFetch, store);
   const policy = new FhirServerPolicy({
     allowHttp: config.fhir.allowHttp,
     openModeServers: config.fhir.allowedServers,
@@ -85,15 +103,21 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     }),
     pathway,
     issuedCards,
+    quiet: new QuietPeriods(store, hash, log),
+  });
+  const feedback = new FeedbackService(registry, validator, {
+    store,
+    issuedCards,
+    quietPolicy: new QuietPolicy(templates, pathwayConfig),
+    maxItemBytes: config.feedback.maxItemBytes,
   });
   const site = new PathwaySite({
     templates,
     terminology,
     pathway,
-    feedback: (topic) => feedbackSummary(feedbackStore, templates, topic),
+    feedback: (topic) => topicFeedback(store, templates, topic),
     ...(overrides.now !== undefined ? { now: overrides.now } : {}),
   });
-  const feedback = new FeedbackService(registry, validator, feedbackStore, issuedCards);
   const app = createApp({
     config,
     log,
@@ -105,6 +129,7 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     checkFhirServer: (fhirServer, caller) => policy.check(fhirServer, caller),
     site: { site, knowledge: buildKnowledge(terminology, templates) },
     now: overrides.now ?? (() => new Date()),
+    store,
   });
   return {
     app,
@@ -113,10 +138,12 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     registry,
     terminology,
     pathwayConfig,
-    feedbackStore,
+    store,
+    issuedCards,
     hooks,
     async close() {
-      await feedbackStore.close();
+      await issuedCards.close();
+      if (overrides.store === undefined) await store.close();
       await fetcher.close?.();
     },
   };

@@ -64,7 +64,8 @@ export interface CardTemplate {
   sources: string[];
   documentation: TopicDocumentation;
   selectionBehavior?: 'at-most-one' | 'any';
-  overrideReasons?: { code: string; display: string }[];
+  /** `quiet`: how long this answer quiets the topic for the patient (src/feedback/quiet.ts), e.g. "3 months" or "none". */
+  overrideReasons?: { code: string; display: string; quiet?: string }[];
   suggestions?: Record<string, SuggestionTemplate>;
 }
 
@@ -174,7 +175,11 @@ const templateSchema = {
         type: 'object',
         required: ['code', 'display'],
         additionalProperties: false,
-        properties: { code: { type: 'string', pattern: '^[a-z0-9-]+$' }, display: { type: 'string', minLength: 1 } },
+        properties: {
+          code: { type: 'string', pattern: '^[a-z0-9-]+$' },
+          display: { type: 'string', minLength: 1 },
+          quiet: { type: 'string', pattern: '^(none|[1-9][0-9]{0,3} (day|week|month|year)s?)$' },
+        },
       },
     },
     suggestions: {

@@ -1,3 +1,4 @@
+import { leaveOutQuieted, type QuietPeriods } from '../feedback/quiet.js';
 import type { DataGatherer, FhirServerCheck } from '../fhir/gather.js';
 import { notFound } from '../http/operation-outcome.js';
 import { topicPageUrl } from '../site/urls.js';
@@ -15,6 +16,8 @@ export interface HookServiceDeps {
   /** index -> facts -> rules -> cards (src/pathway/run.ts), the same pipeline the tools run. */
   pathway: Pathway;
   issuedCards: IssuedCards;
+  /** Topics quieted by feedback (patient-view only); without it nothing is quieted. */
+  quiet?: QuietPeriods;
 }
 
 export interface CallContext {
@@ -52,6 +55,10 @@ export class HookService {
       return { cards: [] };
     }
 
+    // Read in parallel with gathering: the call never waits on the database for it. (Marked handled now, so a
+    // gathering error that answers first leaves no unhandled rejection; it is awaited below.)
+    const quiet = request.hook === 'patient-view' ? this.deps.quiet?.topicsFor(request.context.patientId, ctx.now) : undefined;
+    quiet?.catch(() => undefined);
     const gathered = await gatherer.gather(service, request, {
       log,
       checkServer: ctx.checkFhirServer,
@@ -74,14 +81,21 @@ export class HookService {
       },
       { unknown: gathered.unknown },
     );
-    const { record, cards } = result;
+    const { record } = result;
     for (const note of result.notes) log().info({ note }, 'pathway could not decide');
+    const { findings, quieted } = await leaveOutQuieted(result.findings, quiet);
+    const kept = new Set(findings.map((f) => f.topic));
+    // One card per finding, in order: a quieted topic's card is left out with its finding.
+    const cards = result.cards.filter((_card, i) => {
+      const f = result.findings[i];
+      return f !== undefined && kept.has(f.topic);
+    });
     for (let i = 0; i < cards.length; i++) {
-      const finding = result.findings[i];
+      const finding = findings[i];
       const card = cards[i];
       if (finding === undefined || card === undefined) continue;
       if (ctx.baseUrl !== undefined) card.source.url = topicPageUrl(ctx.baseUrl, finding.topic);
-      issuedCards.remember(card.uuid, service.id, finding.topic);
+      issuedCards.remember(card.uuid, service.id, finding.topic, context.patientId, ctx.now);
     }
     ctx.annotate({
       sources: gathered.sources,
@@ -90,7 +104,8 @@ export class HookService {
       ...(gathered.unknown.length > 0 ? { unknownTypes: gathered.unknown, skippedTopics: result.skipped } : {}),
       ...(Object.keys(gathered.dropped).length > 0 ? { otherPatient: gathered.dropped } : {}),
       judged: record.judged.length,
-      topics: result.findings.map((f) => f.topic),
+      topics: findings.map((f) => f.topic),
+      ...(quieted.length > 0 ? { quieted } : {}),
     });
     return { cards };
   }

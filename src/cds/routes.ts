@@ -125,9 +125,12 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
   router.post('/cds-services/:id/feedback', deps.authenticate, known, requireJson, json, async (req, res) => {
     const result = await deps.feedback.record(req.params['id'] as string, req.body as unknown, req.log, deps.now());
     if (res.headersSent) return;
-    res
-      .status(200)
-      .json({ received: result.created + result.duplicates, created: result.created, duplicates: result.duplicates });
+    res.status(200).json({
+      received: result.created + result.duplicates + result.unknown,
+      created: result.created,
+      duplicates: result.duplicates,
+      ...(result.unknown > 0 ? { unknownCards: result.unknown } : {}),
+    });
   });
   router.all('/cds-services/:id/feedback', known, methodNotAllowed('POST'));
 

@@ -23,7 +23,29 @@ export interface ServiceConfig {
    * header, which the caller chooses.
    */
   publicBaseUrl: string | undefined;
-  feedback: { store: 'memory' | 'file'; file: string };
+  feedback: {
+    /** The former JSON Lines feedback file: imported once into the database at start-up, then renamed. */
+    legacyFile: string | undefined;
+    /** Largest feedback item (its JSON, in bytes); a request with a larger one is refused (413). */
+    maxItemBytes: number;
+  };
+  /** The shared state (docs/storage.md): feedback, issued cards, quiet periods, JWT replay cache, rate limits. */
+  storage: {
+    /** `postgres://...`: PostgreSQL shared by every instance; undefined: SQLite at `sqliteFile`. */
+    databaseUrl: string | undefined;
+    /** The SQLite database file (created on first start); `:memory:` keeps nothing (tests). */
+    sqliteFile: string;
+    /** PostgreSQL connections per process. */
+    poolSize: number;
+    /** `auto`: node:sqlite where Node has it (22.13+), else better-sqlite3. */
+    sqliteDriver: 'auto' | 'node:sqlite' | 'better-sqlite3';
+    feedbackRetentionDays: number;
+    issuedCardsRetentionDays: number;
+    /** Key of the patient HMAC (src/store/patient-hash.ts); required in production. */
+    patientHashSecret: string;
+    /** True when the development default secret is in use. */
+    patientHashSecretIsDefault: boolean;
+  };
   /** File with the pathway's windows and thresholds overriding the defaults in config/pathway.yaml. */
   pathwayConfigFile: string | undefined;
   fhir: {
@@ -110,12 +132,34 @@ function publicBaseUrlOf(value: string | undefined, production: boolean): string
   return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
 }
 
+/** The development-only patient hash key (production requires PATIENT_HASH_SECRET). */
+export const DEVELOPMENT_PATIENT_HASH_SECRET = 'hip-pain-cds-development-only-patient-hash-secret';
+
+/** DATABASE_URL: unset (SQLite) or a postgres:// / postgresql:// URL. */
+function databaseUrlOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\/[^/]/i.test(value))
+    throw new ConfigError(
+      'DATABASE_URL must be a postgres:// (or postgresql://) URL; leave it unset for the embedded SQLite file',
+    );
+  return value;
+}
+
 export function loadServiceConfig(env: Env = process.env): ServiceConfig {
   const mode: Mode = nodeEnv(env);
   const production = mode === 'production';
   const trustedIssuersFile = optionalStr(env, 'TRUSTED_ISSUERS_FILE');
   const sandboxPreset = bool(env, 'CDS_SANDBOX_PRESET', false);
 
+  // FEEDBACK_STORE=memory (tests, the demo): an in-memory SQLite database, nothing kept; `file` (default): the database.
+  // NODE_ENV=test without SQLITE_FILE or FEEDBACK_STORE: in memory too (a test never writes var/ by accident).
+  const feedbackStore = oneOf(
+    env,
+    'FEEDBACK_STORE',
+    ['memory', 'file'],
+    mode === 'test' && optionalStr(env, 'SQLITE_FILE') === undefined ? 'memory' : 'file',
+  );
+  const memoryOnly = feedbackStore === 'memory';
   const requestTimeoutMs = int(env, 'REQUEST_TIMEOUT_MS', 10000, 100, 600000);
   const config: ServiceConfig = {
     mode,
@@ -133,8 +177,18 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     trustProxy: trustProxyOf(optionalStr(env, 'TRUST_PROXY')),
     publicBaseUrl: publicBaseUrlOf(optionalStr(env, 'PUBLIC_BASE_URL'), production),
     feedback: {
-      store: oneOf(env, 'FEEDBACK_STORE', ['memory', 'file'], 'file'),
-      file: str(env, 'FEEDBACK_FILE', 'var/feedback.jsonl'),
+      legacyFile: memoryOnly ? undefined : str(env, 'FEEDBACK_FILE', 'var/feedback.jsonl'),
+      maxItemBytes: bytes(env, 'FEEDBACK_MAX_ITEM_BYTES', 16 * 1024),
+    },
+    storage: {
+      databaseUrl: databaseUrlOf(optionalStr(env, 'DATABASE_URL')),
+      sqliteFile: memoryOnly ? ':memory:' : str(env, 'SQLITE_FILE', 'var/hip-pain-cds.sqlite'),
+      poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+      sqliteDriver: oneOf(env, 'SQLITE_DRIVER', ['auto', 'node:sqlite', 'better-sqlite3'], 'auto'),
+      feedbackRetentionDays: int(env, 'FEEDBACK_RETENTION_DAYS', 730, 1, 36500),
+      issuedCardsRetentionDays: int(env, 'ISSUED_CARDS_RETENTION_DAYS', 90, 1, 36500),
+      patientHashSecret: optionalStr(env, 'PATIENT_HASH_SECRET') ?? DEVELOPMENT_PATIENT_HASH_SECRET,
+      patientHashSecretIsDefault: optionalStr(env, 'PATIENT_HASH_SECRET') === undefined,
     },
     pathwayConfigFile: optionalStr(env, 'PATHWAY_CONFIG'),
     fhir: {
@@ -194,6 +248,10 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     }
     if (bool(env, 'ALLOW_HTTP_FHIR', false))
       throw new ConfigError('ALLOW_HTTP_FHIR cannot be true in production (NODE_ENV=production): fhirServer must be https');
+    if (config.storage.patientHashSecretIsDefault || config.storage.patientHashSecret.length < 32)
+      throw new ConfigError(
+        'production (NODE_ENV=production) needs PATIENT_HASH_SECRET (at least 32 characters, the same on every instance): the key of the patient hash in the database',
+      );
   }
   return config;
 }

@@ -21,12 +21,12 @@ export interface HookHandlerDeps {
   log: Logger;
   /** CORS headers on every answer (a POST is never a preflight). */
   cors: Pick<CorsPolicy, 'headers'>;
-  /** The per-address rate limit: the 429 to answer, or undefined (limitAddress). */
-  limitAddress: (req: Request) => Awaitable<HttpError | undefined>;
+  /** The per-address rate limit and its RateLimit headers: the 429 to answer, or undefined (limitAddress). */
+  limitAddress: (req: Request, res: Response) => Awaitable<HttpError | undefined>;
   /** REQUEST_TIMEOUT_MS: answers 503 and aborts `req.abortSignal` (armTimeout). */
   timeoutMs: number;
   /** Sets `req.caller`; a promise that rejects with the 401 or 429 to answer, or undefined when decided at once. */
-  authenticate: (req: Request) => Promise<void> | undefined;
+  authenticate: (req: Request, res: Response) => Promise<void> | undefined;
   /** The 404 of an unknown service id. */
   unknownService: (id: string) => HttpError | undefined;
   /** The 415 of a body that is not declared as JSON. */
@@ -81,7 +81,7 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
     armTimeout(req, res, deps.timeoutMs);
     let pending: Promise<void> | undefined;
     try {
-      pending = deps.authenticate(req);
+      pending = deps.authenticate(req, res);
     } catch (err) {
       fail(req, res, err);
       return;
@@ -99,7 +99,7 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
     deps.cors.headers(req, res);
     let limited: Awaitable<HttpError | undefined>;
     try {
-      limited = deps.limitAddress(req);
+      limited = deps.limitAddress(req, res);
     } catch (err) {
       fail(req, res, err);
       return;

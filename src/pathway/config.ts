@@ -27,6 +27,8 @@ export interface PathwayConfig {
     implausibleDailyMg: number;
     regimens: { doseMg: number; everyHours: number }[];
   };
+  /** How long feedback quiets a topic for the patient (src/feedback/quiet.ts): durations such as "1 month" or "none". */
+  feedbackQuiet?: { accepted?: string; overriddenWithoutReason?: string };
 }
 
 const positive = { type: 'number', exclusiveMinimum: 0 } as const;
@@ -57,6 +59,14 @@ const schema = {
     giRiskAge: wholeWeeksOrMonths,
     adultAge: wholeWeeksOrMonths,
     duloxetineMinEgfr: positive,
+    feedbackQuiet: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        accepted: { type: 'string', pattern: '^(none|[1-9][0-9]{0,3} (day|week|month|year)s?)$' },
+        overriddenWithoutReason: { type: 'string', pattern: '^(none|[1-9][0-9]{0,3} (day|week|month|year)s?)$' },
+      },
+    },
     acetaminophen: {
       type: 'object',
       additionalProperties: false,

@@ -1,20 +1,23 @@
 import type { NextFunction, Request, Response } from 'express';
 import { baseUrlOf } from '../http/base-url.js';
 import type { ServiceConfig } from '../config/service-config.js';
-import { RateLimiter, throttled } from '../http/rate-limit.js';
+import { RateLimiter, setRateLimitHeaders, throttled } from '../http/rate-limit.js';
 import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
 import { JwksCache, type JwksFetch } from './jwks.js';
 import { AuthError, JwtAuthenticator } from './jwt-authenticator.js';
+import { SharedReplayCache } from './replay-cache.js';
 import { readTrustedIssuers, sandboxPreset, type TrustedIssuer } from './trusted-issuers.js';
 import type { Authenticator, Caller } from './types.js';
 
 export interface Authentication {
   /**
-   * Authenticates a request: sets `req.caller`, counts a valid JWT against its issuer's rate limit; undefined when
+   * Authenticates a request: sets `req.caller`, counts a valid JWT against its issuer's rate limit (and sets the
+   * RateLimit headers); undefined when
    * that was decided at once (authentication off, no token), else a promise that rejects with the 401 or 429 to
    * answer (failures are logged without the token). The hook handler (src/http/hook-handler.ts) calls it.
    */
-  authenticate: (req: Request) => Promise<void> | undefined;
+  authenticate: (req: Request, res: Response) => Promise<void> | undefined;
   /** The middleware form of `authenticate`, for the other endpoints. */
   middleware: (req: Request, res: Response, next: NextFunction) => void;
   serversForIssuer: (issuer: string) => readonly string[];
@@ -47,6 +50,8 @@ export async function buildAuthentication(
   log: Logger,
   override?: Authenticator,
   jwksFetch?: JwksFetch,
+  /** The shared database: JWT replay cache and per-issuer counts over every worker and instance. */
+  store?: Store,
 ): Promise<Authentication> {
   const production = config.mode === 'production';
   const issuers: TrustedIssuer[] = [];
@@ -82,6 +87,7 @@ export async function buildAuthentication(
           jwks,
           clockSkewSeconds: config.auth.clockSkewSeconds,
           maxLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
+          ...(store !== undefined ? { replay: new SharedReplayCache(store) } : {}),
         })
       : undefined);
   const required = config.auth.required;
@@ -104,7 +110,11 @@ export async function buildAuthentication(
     );
   }
 
-  const perIssuer = new RateLimiter(config.limits.perIssuerPerMinute);
+  const perIssuer = new RateLimiter(config.limits.perIssuerPerMinute, {
+    name: 'issuer',
+    log,
+    ...(store !== undefined ? { store } : {}),
+  });
   const servers = new Map(issuers.map((i) => [i.iss, i.fhirServers]));
 
   const refused = (err: unknown, req: Request): never => {
@@ -115,28 +125,30 @@ export async function buildAuthentication(
       );
     throw err;
   };
-  const accepted = async (caller: Caller, req: Request): Promise<void> => {
+  const accepted = (caller: Caller, req: Request, res: Response): void => {
     req.caller = caller;
-    const wait = caller.issuer !== undefined ? await perIssuer.take(caller.issuer) : 0;
+    const decision = caller.issuer !== undefined ? perIssuer.check(caller.issuer) : undefined;
+    if (decision !== undefined) setRateLimitHeaders(res, decision);
+    const wait = decision?.wait ?? 0;
     if (wait > 0) {
       req.log.warn({ limit: 'issuer', iss: caller.issuer }, 'rate limited');
       throw throttled('client', wait);
     }
   };
-  const authenticate = (req: Request): Promise<void> | undefined => {
+  const authenticate = (req: Request, res: Response): Promise<void> | undefined => {
     const authorization = req.headers.authorization;
     if (!required && (authorization === undefined || authenticator === undefined)) {
       req.caller = { authenticated: false };
       return undefined;
     }
     return (authenticator as Authenticator).authenticate(authorization, audienceOf(req, config.publicBaseUrl)).then(
-      (caller) => accepted(caller, req),
+      (caller) => accepted(caller, req, res),
       (err: unknown) => refused(err, req),
     );
   };
 
-  const middleware = (req: Request, _res: Response, next: NextFunction): void => {
-    const pending = authenticate(req);
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const pending = authenticate(req, res);
     if (pending === undefined) next();
     else pending.then(() => next(), next);
   };

@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { HttpError } from '../http/operation-outcome.js';
 import { JwksError, type JwksCache, localKeySet } from './jwks.js';
-import { ReplayCache } from './replay-cache.js';
+import { ReplayCache, type ReplayGuard } from './replay-cache.js';
 import { ASYMMETRIC_ALGORITHMS, type TrustedIssuer } from './trusted-issuers.js';
 import type { Authenticator, Caller } from './types.js';
 
@@ -76,8 +76,10 @@ export interface JwtAuthenticatorOptions {
   clockSkewSeconds: number;
   maxLifetimeSeconds: number;
   now?: () => number;
-  /** Largest number of remembered jti values (default 200 000). */
+  /** Largest number of remembered jti values of the in-process cache (default 200 000). */
   replayCacheSize?: number;
+  /** Where jti values are remembered (default: in this process); the service passes the shared one. */
+  replay?: ReplayGuard;
 }
 
 /** `scheme://host[:port]/path` without trailing slash (scheme and host lower case, default port dropped). */
@@ -101,14 +103,14 @@ function isJwtTyp(typ: unknown): boolean {
 export class JwtAuthenticator implements Authenticator {
   private readonly byIss = new Map<string, TrustedIssuer>();
   private readonly outOfBand = new Map<string, ReturnType<typeof localKeySet>>();
-  private readonly replay: ReplayCache;
+  private readonly replay: ReplayGuard;
 
   constructor(private readonly options: JwtAuthenticatorOptions) {
     for (const i of options.issuers) {
       this.byIss.set(i.iss, i);
       if (i.jwks !== undefined) this.outOfBand.set(i.iss, localKeySet(i.jwks));
     }
-    this.replay = new ReplayCache(options.replayCacheSize ?? 200_000, options.now);
+    this.replay = options.replay ?? new ReplayCache(options.replayCacheSize ?? 200_000, options.now);
   }
 
   private nowSeconds(): number {
@@ -187,7 +189,7 @@ export class JwtAuthenticator implements Authenticator {
       throw fail('tenant-not-allowed');
 
     if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > MAX_JTI_LENGTH) throw fail('bad-claim');
-    const verdict = this.replay.add(`${issuer.iss}|${payload.jti}`, (exp + skew) * 1000);
+    const verdict = await this.replay.add(`${issuer.iss}|${payload.jti}`, (exp + skew) * 1000);
     if (verdict === 'replay') throw fail('replayed-jti');
     if (verdict === 'full') throw fail('replay-cache-full');
 

@@ -1,20 +1,19 @@
 import type { OperationOutcome } from 'fhir/r4.js';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FileFeedbackStore, feedbackKey } from '../../src/feedback/store.js';
 import { cds } from '../helpers/cds-client.js';
-import { validPatientView } from '../helpers/requests.js';
+import { validPatientView, validPatientViewFor } from '../helpers/requests.js';
 import { testService, type TestService } from '../helpers/service.js';
 
 let service: TestService;
+let patients = 0;
 beforeAll(async () => {
   service = await testService();
 });
 afterAll(() => service.close());
 
+/** A card with a suggestion, for a patient of its own (feedback quiets the topic for the patient it was about). */
 async function aCard(): Promise<{ card: string; suggestion: string; topic: string }> {
-  const res = await cds(service.app).hook('hip-pain-patient-view', validPatientView(service.registry));
+  const body = validPatientViewFor(service.registry, `feedback-test-${++patients}`);
+  const res = await cds(service.app).hook('hip-pain-patient-view', body);
   const card = res.body.cards.find((c) => c.suggestions !== undefined);
   if (card === undefined) throw new Error('expected a card with a suggestion');
   return { card: card.uuid, suggestion: card.suggestions?.[0]?.uuid ?? '', topic: card.source.topic?.code ?? '' };
@@ -36,13 +35,13 @@ describe('POST /cds-services/{id}/feedback', () => {
     const again = await cds(service.app).post(path, body);
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ received: 1, created: 0, duplicates: 1 });
-    const stored = (await service.feedbackStore.all()).filter((r) => r.card === card);
+    const stored = (await service.store.allFeedback()).filter((r) => r.card === card);
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({
-      serviceId: 'hip-pain-patient-view',
+      service_id: 'hip-pain-patient-view',
       topic,
       outcome: 'accepted',
-      acceptedSuggestions: [suggestion],
+      accepted_suggestions: JSON.stringify([suggestion]),
     });
   });
 
@@ -63,8 +62,8 @@ describe('POST /cds-services/{id}/feedback', () => {
       ],
     });
     expect(res.status).toBe(200);
-    const stored = (await service.feedbackStore.all()).find((r) => r.card === card);
-    expect(stored?.overrideReason).toMatchObject({ code: 'radiographs-done-elsewhere', userComment: comment });
+    const stored = (await service.store.allFeedback()).find((r) => r.card === card);
+    expect(stored).toMatchObject({ override_code: 'radiographs-done-elsewhere', user_comment: comment });
     expect(service.logs.text()).not.toContain('Mrs Example');
     const line = service.logs.lines().find((l) => l['msg'] === 'feedback' && l['card'] === card);
     expect(line).toMatchObject({
@@ -105,25 +104,49 @@ describe('POST /cds-services/{id}/feedback', () => {
   });
 });
 
-describe('file feedback store', () => {
-  test('appends JSON lines and stays idempotent across a restart', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'feedback-')), 'sub', 'feedback.jsonl');
-    const item = { card: 'card-1', outcome: 'overridden' as const, outcomeTimestamp: '2026-11-23T10:00:00Z' };
-    const record = {
-      key: feedbackKey('svc', item),
-      serviceId: 'svc',
-      card: 'card-1',
-      outcome: 'overridden' as const,
-      outcomeTimestamp: item.outcomeTimestamp,
-      receivedAt: '2026-11-23T10:00:01Z',
-    };
-    let store = await FileFeedbackStore.open(file);
-    expect(await Promise.all([store.add(record), store.add(record)])).toEqual(['created', 'duplicate']);
-    await store.close();
-    store = await FileFeedbackStore.open(file);
-    expect(await store.add(record)).toBe('duplicate');
-    expect(await store.add({ ...record, key: 'other', card: 'card-2' })).toBe('created');
-    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
-    expect((await store.all()).map((r) => r.card)).toEqual(['card-1', 'card-2']);
+describe('what is not stored', () => {
+  test('feedback for a card this service never issued is answered 200, counted, not stored', async () => {
+    const before = (await service.store.allFeedback()).length;
+    const res = await cds(service.app).post(path, {
+      feedback: [
+        { card: '9b0c5e52-2a4c-4c2e-9f5e-5d1f0c0d0001', outcome: 'overridden', outcomeTimestamp: '2026-11-23T10:00:00Z' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ received: 1, created: 0, duplicates: 0, unknownCards: 1 });
+    expect(await service.store.allFeedback()).toHaveLength(before);
+    expect((await service.store.feedbackSummary()).unknownCards).toBeGreaterThanOrEqual(1);
+  });
+
+  test('a card issued by another service is not attributed to this one', async () => {
+    const { card } = await aCard();
+    const res = await cds(service.app).post('/cds-services/hip-pain-order-sign/feedback', {
+      feedback: [{ card, outcome: 'overridden', outcomeTimestamp: '2026-11-23T10:00:00Z' }],
+    });
+    expect(res.body).toMatchObject({ created: 0, unknownCards: 1 });
+  });
+
+  test('an item larger than FEEDBACK_MAX_ITEM_BYTES is refused (413) and nothing of the request is stored', async () => {
+    const small = await testService({ FEEDBACK_MAX_ITEM_BYTES: '1kb' });
+    try {
+      const res1 = await cds(small.app).hook('hip-pain-patient-view', validPatientView(small.registry));
+      const cards = res1.body.cards.map((c) => c.uuid);
+      const res = await cds(small.app).post(path, {
+        feedback: [
+          { card: cards[0], outcome: 'overridden', outcomeTimestamp: '2026-11-23T10:00:00Z' },
+          {
+            card: cards[0],
+            outcome: 'overridden',
+            overrideReason: { userComment: 'x'.repeat(2000) },
+            outcomeTimestamp: '2026-11-23T10:00:01Z',
+          },
+        ],
+      });
+      expect(res.status).toBe(413);
+      expect((res.body as OperationOutcome).issue[0]?.expression).toEqual(['feedback[1]']);
+      expect(await small.store.allFeedback()).toHaveLength(0);
+    } finally {
+      await small.close();
+    }
   });
 });

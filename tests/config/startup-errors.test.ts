@@ -37,7 +37,12 @@ describe('NODE_ENV', () => {
   test.each(MODES.map((m) => [m]))('NODE_ENV=%s is that mode', (mode) => {
     const env: Record<string, string> =
       mode === 'production'
-        ? { NODE_ENV: mode, TRUSTED_ISSUERS_FILE: 'issuers.yaml', PUBLIC_BASE_URL: 'https://cds.example.org' }
+        ? {
+            NODE_ENV: mode,
+            TRUSTED_ISSUERS_FILE: 'issuers.yaml',
+            PUBLIC_BASE_URL: 'https://cds.example.org',
+            PATIENT_HASH_SECRET: 'a-production-secret-of-32-characters!',
+          }
         : { NODE_ENV: mode };
     expect(loadServiceConfig(env).mode).toBe(mode);
   });

@@ -9,6 +9,16 @@ export function validPatientView(registry: ServiceRegistry): CdsRequest {
   return scenarioRequest(loadScenario('radiographs-first-pain-better-by-1-point', new Date()), registry, { prefetch: 'full' });
 }
 
+/**
+ * The same request for another patient: the patient's id changed everywhere it appears (context, the Patient,
+ * every subject), since the service drops any resource of a patient other than context.patientId.
+ */
+export function validPatientViewFor(registry: ServiceRegistry, patientId: string): CdsRequest {
+  const request = validPatientView(registry);
+  const original = request.context.patientId;
+  return JSON.parse(JSON.stringify(request).split(original).join(patientId)) as CdsRequest;
+}
+
 export function validOrderSelect(registry: ServiceRegistry): CdsRequest {
   return scenarioRequest(loadScenario('mri-before-radiographs-mri-selected', new Date()), registry, { prefetch: 'full' });
 }

@@ -1,6 +1,5 @@
 import type { Express } from 'express';
 import { loadServiceConfig, type ServiceConfig } from '../../src/config/service-config.js';
-import { MemoryFeedbackStore } from '../../src/feedback/store.js';
 import { buildService, type Service, type ServiceOverrides } from '../../src/service.js';
 import { captureLogs } from './log-capture.js';
 
@@ -13,6 +12,6 @@ export interface TestService extends Service {
 export async function testService(env: Record<string, string> = {}, overrides: ServiceOverrides = {}): Promise<TestService> {
   const config: ServiceConfig = loadServiceConfig({ NODE_ENV: 'test', FEEDBACK_STORE: 'memory', ...env });
   const logs = captureLogs();
-  const service = await buildService(config, { log: logs.log, feedbackStore: new MemoryFeedbackStore(), ...overrides });
+  const service = await buildService(config, { log: logs.log, ...overrides });
   return { ...service, logs };
 }

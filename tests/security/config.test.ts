@@ -103,6 +103,7 @@ describe('production (NODE_ENV=production) refuses unsafe settings at start-up',
     NODE_ENV: 'production',
     TRUSTED_ISSUERS_FILE: file(),
     PUBLIC_BASE_URL: 'https://cds.example.org',
+    PATIENT_HASH_SECRET: 'a-production-secret-of-at-least-32-characters',
     ...env,
   });
 
@@ -119,6 +120,8 @@ describe('production (NODE_ENV=production) refuses unsafe settings at start-up',
     [{ AUTH_REQUIRED: 'false' }, 'AUTH_REQUIRED cannot be false in production (NODE_ENV=production)'],
     [{ CDS_SANDBOX_PRESET: 'true' }, 'CDS_SANDBOX_PRESET is for local testing and is refused in production'],
     [{ ALLOW_HTTP_FHIR: 'true' }, 'ALLOW_HTTP_FHIR cannot be true in production (NODE_ENV=production): fhirServer must be https'],
+    [{ PATIENT_HASH_SECRET: '' }, 'production (NODE_ENV=production) needs PATIENT_HASH_SECRET (at least 32 characters'],
+    [{ PATIENT_HASH_SECRET: 'too-short' }, 'production (NODE_ENV=production) needs PATIENT_HASH_SECRET (at least 32 characters'],
   ])('%j: %s', (env, message) => {
     expect(() => loadServiceConfig(prod(env))).toThrow(message);
   });
@@ -139,14 +142,8 @@ describe('production (NODE_ENV=production) refuses unsafe settings at start-up',
       ],
     ] as const) {
       const f = writeIssuersFile([issuer]);
-      const config = loadServiceConfig({
-        NODE_ENV: 'production',
-        TRUSTED_ISSUERS_FILE: f,
-        PUBLIC_BASE_URL: 'https://cds.example.org',
-      });
-      await expect(
-        testService({ NODE_ENV: 'production', TRUSTED_ISSUERS_FILE: f, PUBLIC_BASE_URL: 'https://cds.example.org' }),
-      ).rejects.toThrow(`${f}: issuer ${ISS}: ${message}`);
+      const config = loadServiceConfig(prod({ TRUSTED_ISSUERS_FILE: f }));
+      await expect(testService(prod({ TRUSTED_ISSUERS_FILE: f }))).rejects.toThrow(`${f}: issuer ${ISS}: ${message}`);
       expect(config.mode).toBe('production');
     }
   });

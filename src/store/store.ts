@@ -1,0 +1,398 @@
+import { createReadStream, existsSync, renameSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from '../log.js';
+import { type DatabaseOptions, type Engine, openDatabase } from './db.js';
+import { migrate } from './migrations.js';
+import type { FeedbackTable, IssuedCardTable, QuietTable, Tables } from './schema.js';
+
+export type { FeedbackTable, IssuedCardTable, QuietTable } from './schema.js';
+
+const DAY_MS = 86_400_000;
+/** Rows per INSERT (well under SQLite's 32 766 and PostgreSQL's 65 535 bound parameters). */
+const CHUNK = 500;
+
+export interface StoreOptions extends DatabaseOptions {
+  /** Feedback older than this is deleted. */
+  feedbackRetentionDays: number;
+  /** Ledger rows (issued cards) older than this are deleted; feedback for such a card is then unknown. */
+  issuedCardsRetentionDays: number;
+  /** A JSON Lines file of the former feedback store, imported once (then renamed to `<file>.imported`). */
+  legacyFeedbackFile?: string;
+  log: Logger;
+  /** How often expired rows are swept (ms; 0 = only at start). */
+  sweepEveryMs?: number;
+}
+
+/** Per topic, for `npm run feedback-report` and the pathway page. */
+export interface TopicFeedbackSummary {
+  topic: string;
+  issued: number;
+  accepted: number;
+  overridden: number;
+  /** Overrides by reason code (`(none)` for an override without a reason). */
+  overriddenByReason: Record<string, number>;
+  /** accepted / issued (0 when none was issued in the period). */
+  acceptanceRate: number;
+}
+
+export interface FeedbackSummary {
+  /** The period counted: from (ms since the epoch) until now. */
+  sinceMs: number;
+  topics: TopicFeedbackSummary[];
+  /** Feedback items for cards this service never issued (or no longer remembers): counted, not stored. */
+  unknownCards: number;
+}
+
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
+  return out;
+}
+
+/** A record of the former JSON Lines store (src/feedback/store.ts before the database). */
+interface LegacyRecord {
+  key?: unknown;
+  serviceId?: unknown;
+  card?: unknown;
+  topic?: unknown;
+  outcome?: unknown;
+  acceptedSuggestions?: unknown;
+  overrideReason?: { system?: unknown; code?: unknown; display?: unknown; userComment?: unknown };
+  outcomeTimestamp?: unknown;
+  receivedAt?: unknown;
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+function legacyRow(r: LegacyRecord): FeedbackTable | undefined {
+  const key = text(r.key);
+  const serviceId = text(r.serviceId);
+  const card = text(r.card);
+  const outcomeTimestamp = text(r.outcomeTimestamp);
+  if (key === null || serviceId === null || card === null || outcomeTimestamp === null) return undefined;
+  if (r.outcome !== 'accepted' && r.outcome !== 'overridden') return undefined;
+  const received = Date.parse(text(r.receivedAt) ?? '');
+  return {
+    key,
+    service_id: serviceId,
+    card,
+    topic: text(r.topic) ?? 'unknown',
+    outcome: r.outcome,
+    accepted_suggestions: Array.isArray(r.acceptedSuggestions) ? JSON.stringify(r.acceptedSuggestions) : null,
+    override_system: text(r.overrideReason?.system),
+    override_code: text(r.overrideReason?.code),
+    override_display: text(r.overrideReason?.display),
+    user_comment: text(r.overrideReason?.userComment),
+    outcome_timestamp: outcomeTimestamp,
+    received_at: Number.isFinite(received) ? received : Date.now(),
+  };
+}
+
+/**
+ * The service's shared state, one database for every worker and instance: SQLite (a file, the default) or
+ * PostgreSQL (DATABASE_URL). What lives here and why: docs/storage.md.
+ */
+export class Store {
+  private migrated = false;
+  private sweeper: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly db: Kysely<Tables>,
+    readonly engine: Engine,
+    /** The driver in use: `pg`, `node:sqlite` or `better-sqlite3`. */
+    readonly driver: string,
+    private readonly options: StoreOptions,
+  ) {}
+
+  /** Opens the database, runs pending migrations (safe when several instances start at once), imports the legacy file. */
+  static async open(options: StoreOptions): Promise<Store> {
+    const { db, engine, driver } = openDatabase(options);
+    const store = new Store(db, engine, driver, options);
+    try {
+      const ran = await migrate(db as Kysely<unknown>, engine);
+      store.migrated = true;
+      options.log.info({ engine, driver, migrations: ran }, ran.length > 0 ? 'database migrated' : 'database schema up to date');
+      if (options.legacyFeedbackFile !== undefined) await store.importLegacyFeedback(options.legacyFeedbackFile);
+      await store.sweep(Date.now());
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    }
+    const every = options.sweepEveryMs ?? 10 * 60_000;
+    if (every > 0) {
+      store.sweeper = setInterval(() => {
+        store
+          .sweep(Date.now())
+          .catch((err: unknown) => options.log.warn({ err: (err as Error).message }, 'database sweep failed'));
+      }, every);
+      store.sweeper.unref();
+    }
+    return store;
+  }
+
+  /** Readiness (GET /readyz): migrations ran here and the database answers. */
+  async ready(): Promise<boolean> {
+    if (!this.migrated) return false;
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // --- JWT replay ------------------------------------------------------------------------------------------
+
+  /**
+   * Remembers `id` until `expiresAtMs`: true when it was not already remembered (or its entry had expired),
+   * false for a replay. One statement, atomic across instances: an insert, or an update of an expired entry.
+   */
+  async claimJti(id: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+    const row = await this.db
+      .insertInto('replay')
+      .values({ id, expires_at: expiresAtMs })
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') }))
+          .where('replay.expires_at', '<=', nowMs),
+      )
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  // --- rate limits -----------------------------------------------------------------------------------------
+
+  /**
+   * Adds `n` requests to each key's current window (a window of `windowMs` starts with a key's first request
+   * once the previous one ended) and returns each key's window start and total count, over all instances.
+   */
+  async countRequests(
+    batch: readonly { key: string; n: number }[],
+    nowMs: number,
+    windowMs: number,
+  ): Promise<Map<string, { windowStart: number; count: number }>> {
+    const out = new Map<string, { windowStart: number; count: number }>();
+    const ended = nowMs - windowMs;
+    for (const part of chunks(batch)) {
+      const rows = await this.db
+        .insertInto('rate_limit')
+        .values(part.map((b) => ({ key: b.key, window_start: nowMs, count: b.n })))
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet((eb) => ({
+            count: eb
+              .case()
+              .when('rate_limit.window_start', '<=', ended)
+              .then(eb.ref('excluded.count'))
+              .else(eb('rate_limit.count', '+', eb.ref('excluded.count')))
+              .end(),
+            window_start: eb
+              .case()
+              .when('rate_limit.window_start', '<=', ended)
+              .then(eb.ref('excluded.window_start'))
+              .else(eb.ref('rate_limit.window_start'))
+              .end(),
+          })),
+        )
+        .returning(['key', 'window_start', 'count'])
+        .execute();
+      for (const r of rows) out.set(r.key, { windowStart: Number(r.window_start), count: Number(r.count) });
+    }
+    return out;
+  }
+
+  // --- the ledger of issued cards --------------------------------------------------------------------------
+
+  async recordIssued(rows: readonly IssuedCardTable[]): Promise<void> {
+    for (const part of chunks(rows))
+      await this.db
+        .insertInto('issued_card')
+        .values(part)
+        .onConflict((oc) => oc.column('uuid').doNothing())
+        .execute();
+  }
+
+  async findIssued(uuids: readonly string[]): Promise<Map<string, IssuedCardTable>> {
+    const out = new Map<string, IssuedCardTable>();
+    const unique = [...new Set(uuids)];
+    for (const part of chunks(unique)) {
+      if (part.length === 0) continue;
+      const rows = await this.db.selectFrom('issued_card').selectAll().where('uuid', 'in', part).execute();
+      for (const r of rows) out.set(r.uuid, { ...r, issued_at: Number(r.issued_at) });
+    }
+    return out;
+  }
+
+  // --- feedback and quiet periods --------------------------------------------------------------------------
+
+  /**
+   * Stores the feedback rows in one transaction (all or none), each unless its key is already there, and the
+   * quiet periods of the rows that were new (a period only ever grows). Returns the keys that were new.
+   */
+  async saveFeedback(items: readonly { row: FeedbackTable; quiet?: QuietTable }[]): Promise<Set<string>> {
+    return this.db.transaction().execute(async (trx) => {
+      const created = new Set<string>();
+      for (const part of chunks(items)) {
+        const rows = await trx
+          .insertInto('feedback')
+          .values(part.map((i) => i.row))
+          .onConflict((oc) => oc.column('key').doNothing())
+          .returning('key')
+          .execute();
+        for (const r of rows) created.add(r.key);
+      }
+      const quiets = new Map<string, QuietTable>();
+      for (const i of items) {
+        if (i.quiet === undefined || !created.has(i.row.key)) continue;
+        const id = `${i.quiet.patient_hash}|${i.quiet.topic}`;
+        const prev = quiets.get(id);
+        if (prev === undefined || prev.until_ms < i.quiet.until_ms) quiets.set(id, i.quiet);
+      }
+      for (const part of chunks([...quiets.values()]))
+        await trx
+          .insertInto('quiet')
+          .values(part)
+          .onConflict((oc) =>
+            oc
+              .columns(['patient_hash', 'topic'])
+              .doUpdateSet((eb) => ({ until_ms: eb.ref('excluded.until_ms'), reason: eb.ref('excluded.reason') }))
+              .where('quiet.until_ms', '<', (eb) => eb.ref('excluded.until_ms')),
+          )
+          .execute();
+      return created;
+    });
+  }
+
+  /** Adds to a named counter shared by all instances (e.g. feedback for unknown cards). */
+  async addToCounter(name: string, n: number): Promise<void> {
+    await this.db
+      .insertInto('counter')
+      .values({ name, value: n })
+      .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counter.value', '+', eb.ref('excluded.value')) })))
+      .execute();
+  }
+
+  async counter(prefix: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('counter')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('value'), eb.lit(0)).as('total'))
+      .where('name', 'like', `${prefix}%`)
+      .executeTakeFirst();
+    return Number(row?.total ?? 0);
+  }
+
+  /** The topics quiet for this patient now, with their end. */
+  async quietTopics(patientHash: string, nowMs: number): Promise<{ topic: string; untilMs: number; reason: string }[]> {
+    const rows = await this.db
+      .selectFrom('quiet')
+      .select(['topic', 'until_ms', 'reason'])
+      .where('patient_hash', '=', patientHash)
+      .where('until_ms', '>', nowMs)
+      .execute();
+    return rows.map((r) => ({ topic: r.topic, untilMs: Number(r.until_ms), reason: r.reason }));
+  }
+
+  async allFeedback(): Promise<FeedbackTable[]> {
+    const rows = await this.db.selectFrom('feedback').selectAll().orderBy('received_at').orderBy('key').execute();
+    return rows.map((r) => ({ ...r, received_at: Number(r.received_at) }));
+  }
+
+  /**
+   * Per topic: cards issued, accepted, overridden (by reason) and the acceptance rate, over the period since
+   * `sinceMs` (default: as far back as the ledger keeps issued cards).
+   */
+  async feedbackSummary(sinceMs?: number): Promise<FeedbackSummary> {
+    const since = sinceMs ?? Date.now() - this.options.issuedCardsRetentionDays * DAY_MS;
+    const issued = await this.db
+      .selectFrom('issued_card')
+      .select((eb) => ['topic', eb.fn.countAll<number>().as('n')])
+      .where('issued_at', '>=', since)
+      .groupBy('topic')
+      .execute();
+    const outcomes = await this.db
+      .selectFrom('feedback')
+      .select((eb) => ['topic', 'outcome', 'override_code', eb.fn.countAll<number>().as('n')])
+      .where('received_at', '>=', since)
+      .groupBy(['topic', 'outcome', 'override_code'])
+      .execute();
+    const byTopic = new Map<string, TopicFeedbackSummary>();
+    const entry = (topic: string): TopicFeedbackSummary => {
+      let e = byTopic.get(topic);
+      if (e === undefined) {
+        e = { topic, issued: 0, accepted: 0, overridden: 0, overriddenByReason: {}, acceptanceRate: 0 };
+        byTopic.set(topic, e);
+      }
+      return e;
+    };
+    for (const r of issued) entry(r.topic).issued += Number(r.n);
+    for (const r of outcomes) {
+      const e = entry(r.topic);
+      if (r.outcome === 'accepted') e.accepted += Number(r.n);
+      else {
+        e.overridden += Number(r.n);
+        const reason = r.override_code ?? '(none)';
+        e.overriddenByReason[reason] = (e.overriddenByReason[reason] ?? 0) + Number(r.n);
+      }
+    }
+    const topics = [...byTopic.values()]
+      .map((e) => ({ ...e, acceptanceRate: e.issued > 0 ? e.accepted / e.issued : 0 }))
+      .sort((a, b) => a.topic.localeCompare(b.topic));
+    return { sinceMs: since, topics, unknownCards: await this.counter('feedback-unknown-card:') };
+  }
+
+  // --- retention -------------------------------------------------------------------------------------------
+
+  /** Deletes what is past its retention or expiry. */
+  async sweep(nowMs: number): Promise<void> {
+    await this.db
+      .deleteFrom('feedback')
+      .where('received_at', '<', nowMs - this.options.feedbackRetentionDays * DAY_MS)
+      .execute();
+    await this.db
+      .deleteFrom('issued_card')
+      .where('issued_at', '<', nowMs - this.options.issuedCardsRetentionDays * DAY_MS)
+      .execute();
+    await this.db.deleteFrom('quiet').where('until_ms', '<=', nowMs).execute();
+    await this.db.deleteFrom('replay').where('expires_at', '<=', nowMs).execute();
+    // Rate-limit windows are a minute long; an hour-old row is certainly over.
+    await this.db
+      .deleteFrom('rate_limit')
+      .where('window_start', '<', nowMs - 3_600_000)
+      .execute();
+  }
+
+  /**
+   * The former JSON Lines feedback file, imported once: every readable record is inserted (idempotent by its
+   * key, so two instances importing at once store each once), then the file is renamed `<file>.imported`.
+   */
+  private async importLegacyFeedback(file: string): Promise<void> {
+    if (!existsSync(file)) return;
+    const rows: FeedbackTable[] = [];
+    let unreadable = 0;
+    for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+      if (line.trim() === '') continue;
+      let row: FeedbackTable | undefined;
+      try {
+        row = legacyRow(JSON.parse(line) as LegacyRecord);
+      } catch {
+        row = undefined;
+      }
+      if (row === undefined) unreadable++;
+      else rows.push(row);
+    }
+    const created = await this.saveFeedback(rows.map((row) => ({ row })));
+    try {
+      renameSync(file, `${file}.imported`);
+    } catch {
+      // Another instance renamed it first.
+    }
+    this.options.log.info({ records: rows.length, created: created.size, unreadable }, 'legacy feedback file imported');
+  }
+
+  async close(): Promise<void> {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    await this.db.destroy();
+  }
+}
