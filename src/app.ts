@@ -4,13 +4,17 @@ import type { ServiceConfig } from './config/service-config.js';
 import { cors } from './http/cors.js';
 import { errorHandler, sendError } from './http/errors.js';
 import { HttpError } from './http/operation-outcome.js';
+import { alwaysReady, opsRoutes, type Readiness, requestMetrics } from './http/ops.js';
 import { addressKey, RateLimiter } from './http/rate-limit.js';
 import { requestContext } from './http/request-context.js';
 import type { Logger } from './log.js';
+import { metrics } from './metrics.js';
 
 export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit'> {
   config: ServiceConfig;
   log: Logger;
+  /** GET /readyz answers 503 until this says ready (default: ready once the process answers). */
+  readiness?: Readiness;
 }
 
 /**
@@ -27,6 +31,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('json spaces', 0);
 
   app.use(requestContext(log));
+  app.use(requestMetrics(deps.registry.list().map((s) => s.id)));
   app.use(cors(config.corsOrigins));
 
   const perAddress = new RateLimiter(config.limits.perAddressPerMinute);
@@ -34,6 +39,7 @@ export function createApp(deps: AppDeps): express.Express {
     const wait = perAddress.take(addressKey(req.ip ?? 'unknown'));
     if (wait > 0) {
       req.log.warn({ limit: 'address' }, 'rate limited');
+      metrics.refused('rate-limit', 'address');
       sendError(
         res,
         new HttpError(
@@ -70,9 +76,20 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  // /healthz, /readyz, /metrics (src/http/ops.ts): no CDS client JWT; /metrics has its own token.
+  app.use(
+    opsRoutes({
+      versions: deps.versions,
+      readiness: deps.readiness ?? alwaysReady,
+      // Half the request time-out at most, so that the check's own 503 answers, not the request time-out's.
+      readinessTimeoutMs: Math.min(2000, Math.floor(config.limits.requestTimeoutMs / 2)),
+      metrics: {
+        token: config.metrics.token,
+        onMainPort: config.metrics.port === undefined && (config.mode !== 'production' || config.metrics.token !== undefined),
+      },
+      production: config.mode === 'production',
+    }),
+  );
 
   app.use(cdsRoutes({ ...deps, bodyLimit: config.bodyLimit }));
 

@@ -12,7 +12,9 @@ import type { ServiceConfig } from './config/service-config.js';
 import { FileFeedbackStore, type FeedbackStore, MemoryFeedbackStore } from './feedback/store.js';
 import { FhirKitFetcher } from './fhir/fhir-client.js';
 import { DataGatherer, type FhirFetcher } from './fhir/gather.js';
+import { type Readiness, serviceVersion, type Versions } from './http/ops.js';
 import { createLogger, type Logger } from './log.js';
+import { joinClusterMetrics, metrics } from './metrics.js';
 import { loadPathwayConfig, type PathwayConfig } from './pathway/config.js';
 import { RecordIndexer } from './record/index-record.js';
 import { FhirServerPolicy } from './security/fhir-server-policy.js';
@@ -32,6 +34,8 @@ export interface Service {
   feedbackStore: FeedbackStore;
   /** The hook pipeline without HTTP (validate, gather, index, rules, cards). */
   hooks: HookService;
+  /** The service's version (package.json) and the pathway's (cards/_shared.yaml). */
+  versions: Versions;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,8 @@ export interface ServiceOverrides {
   jwksFetch?: JwksFetch;
   /** The clock ("now" of every request); tests may fix it. */
   now?: () => Date;
+  /** GET /readyz answers 503 until this says ready (the store wires its migrations and database check here). */
+  readiness?: Readiness;
 }
 
 export async function buildService(config: ServiceConfig, overrides: ServiceOverrides = {}): Promise<Service> {
@@ -52,6 +58,11 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
   const registry = loadServiceRegistry(terminology);
   const pathwayConfig = loadPathwayConfig(config.pathwayConfigFile);
   const templates = loadCardTemplates();
+  const versions: Versions = { service: serviceVersion(), pathway: templates.shared.pathway.version };
+  metrics.enableProcessMetrics();
+  metrics.buildInfo(versions);
+  metrics.knownOverrideReasons([...templates.byTopic.values()].flatMap((t) => (t.overrideReasons ?? []).map((r) => r.code)));
+  joinClusterMetrics();
   const validator = new CdsValidator();
   const fetcher = overrides.fetcher ?? new FhirKitFetcher({ maxPages: config.fhir.maxPages, pageSize: config.fhir.pageSize });
   const feedbackStore =
@@ -84,6 +95,8 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     authenticate: auth.middleware as (req: Request, res: Response, next: NextFunction) => void,
     checkFhirServer: (fhirServer, caller) => policy.check(fhirServer, caller),
     now: overrides.now ?? (() => new Date()),
+    versions,
+    ...(overrides.readiness !== undefined ? { readiness: overrides.readiness } : {}),
   });
   return {
     app,
@@ -94,6 +107,7 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     pathwayConfig,
     feedbackStore,
     hooks,
+    versions,
     async close() {
       await feedbackStore.close();
       await fetcher.close?.();

@@ -2,6 +2,7 @@ import type { FeedbackStore } from '../feedback/store.js';
 import { feedbackKey } from '../feedback/store.js';
 import { notFound } from '../http/operation-outcome.js';
 import type { Logger } from '../log.js';
+import { metrics } from '../metrics.js';
 import type { IssuedCards } from './issued-cards.js';
 import type { ServiceRegistry } from './registry.js';
 import type { CdsValidator } from './validate.js';
@@ -46,6 +47,7 @@ export class FeedbackService {
       });
       if (outcome === 'created') created++;
       else duplicates++;
+      if (outcome === 'created') metrics.feedback(issued?.topic, item.outcome, reason?.reason?.code);
       // The log names the card and topic, the outcome and the reason code; never the free-text comment.
       log.info(
         {

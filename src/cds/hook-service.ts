@@ -2,6 +2,7 @@ import type { CardRenderer } from '../cards/render.js';
 import type { DataGatherer, FhirServerCheck } from '../fhir/gather.js';
 import { notFound } from '../http/operation-outcome.js';
 import type { Logger } from '../log.js';
+import { metrics } from '../metrics.js';
 import type { PathwayConfig } from '../pathway/config.js';
 import { evaluatePathway } from '../pathway/evaluate.js';
 import type { RecordIndexer } from '../record/index-record.js';
@@ -85,6 +86,7 @@ export class HookService {
       const card = cards[i];
       if (finding !== undefined && card !== undefined) issuedCards.remember(card.uuid, service.id, finding.topic);
     }
+    metrics.cardsIssued(service.id, result.findings);
     ctx.annotate({
       sources: gathered.sources,
       ...(gathered.fetchMs !== undefined ? { fetchMs: gathered.fetchMs } : {}),

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { sendJson, jsonBody } from '../http/json-body.js';
 import { HttpError } from '../http/operation-outcome.js';
+import { VERSION_EXTENSION, type Versions } from '../http/ops.js';
 import type { Caller } from '../security/types.js';
 import type { FeedbackService } from './feedback-service.js';
 import type { HookService } from './hook-service.js';
@@ -22,6 +23,8 @@ export interface CdsRoutesDeps {
   /** Throws when this caller may not have the service call this fhirServer. */
   checkFhirServer: (fhirServer: string, caller: Caller | undefined) => void;
   now: () => Date;
+  /** Service and pathway versions: in discovery, as each service's `extension` (CDS Hooks 2.0.1 "Extensions"). */
+  versions: Versions;
 }
 
 const JSON_TYPE = /^application\/([a-z.+-]+\+)?json$/i;
@@ -83,6 +86,7 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       id: s.id,
       prefetch: s.prefetch,
       ...(s.usageRequirements !== undefined ? { usageRequirements: s.usageRequirements } : {}),
+      extension: { [VERSION_EXTENSION]: deps.versions },
     }));
     res.json({ services });
   });

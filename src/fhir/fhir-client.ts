@@ -6,6 +6,7 @@ import type { GatheredEntry } from '../record/index-record.js';
 import { isObject, type Json, objects, str } from '../record/read.js';
 import { isForbiddenAddress, isUnder } from '../security/fhir-server-policy.js';
 import { type FhirAccess, type FhirFetcher, type FhirQuery, FhirQueryError } from './gather.js';
+import { metrics } from '../metrics.js';
 
 /**
  * Queries the CDS client's FHIR server with fhir-kit-client:
@@ -114,7 +115,7 @@ export class FhirKitFetcher implements FhirFetcher {
     const combined = AbortSignal.any([signal, cancel.signal]);
     const one = async (q: FhirQuery): Promise<readonly [string, GatheredEntry[]]> => {
       try {
-        return [q.key, await this.all(client, access, q, signal, combined)] as const;
+        return [q.key, await metrics.timeFhirQuery(q.template, () => this.all(client, access, q, signal, combined))] as const;
       } catch (err) {
         cancel.abort();
         throw err;

@@ -3,6 +3,7 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { HttpError } from '../http/operation-outcome.js';
 import { RateLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../log.js';
+import { metrics } from '../metrics.js';
 import { JwksCache, type JwksFetch } from './jwks.js';
 import { AuthError, JwtAuthenticator } from './jwt-authenticator.js';
 import { readTrustedIssuers, sandboxPreset, type TrustedIssuer } from './trusted-issuers.js';
@@ -107,6 +108,7 @@ export async function buildAuthentication(
         const wait = caller.issuer !== undefined ? perIssuer.take(caller.issuer) : 0;
         if (wait > 0) {
           req.log.warn({ limit: 'issuer', iss: caller.issuer }, 'rate limited');
+          metrics.refused('rate-limit', 'issuer');
           next(
             new HttpError(
               429,
@@ -119,6 +121,7 @@ export async function buildAuthentication(
         next();
       })
       .catch((err: unknown) => {
+        if (err instanceof AuthError) metrics.authFailed(err.reason);
         if (err instanceof AuthError)
           req.log.warn(
             { authFailure: err.reason, ...(err.issuer !== undefined ? { iss: err.issuer } : {}) },
