@@ -6,6 +6,8 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { loadServiceConfig } from '../../src/config/service-config.js';
+import { MemoryFeedbackStore } from '../../src/feedback/store.js';
+import { startServer } from '../../src/server.js';
 import { listenMetrics } from '../../src/http/ops.js';
 import { projectPath } from '../../src/data-files.js';
 import { resourceTypeOf } from '../../src/metrics.js';
@@ -331,6 +333,37 @@ describe('production: /metrics needs METRICS_TOKEN, or METRICS_PORT', () => {
     } finally {
       server?.close();
       await svc.close();
+    }
+  });
+
+  test('npm start with METRICS_PORT (one process): a second listener that needs METRICS_TOKEN when it is set', async () => {
+    const config = loadServiceConfig({
+      NODE_ENV: 'production',
+      TRUSTED_ISSUERS_FILE: file,
+      PUBLIC_BASE_URL: 'https://cds.example.test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_PORT: '0',
+      METRICS_TOKEN: TOKEN,
+      LOG_LEVEL: 'silent',
+    });
+    const running = await startServer(config, { feedbackStore: new MemoryFeedbackStore() });
+    try {
+      const port = (running.server.address() as AddressInfo).port;
+      const metricsPort = (running.metricsServer?.address() as AddressInfo | undefined)?.port;
+      expect(metricsPort).toBeGreaterThan(0);
+      expect(metricsPort).not.toBe(port);
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(
+        404,
+      );
+      const refused = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="hip-pain-cds-metrics"');
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(200);
+      expect(parsePrometheus(await res.text()).has('hip_pain_cds_build_info')).toBe(true);
+    } finally {
+      await running.close();
     }
   });
 
