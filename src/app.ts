@@ -9,6 +9,8 @@ import { addressKey, RateLimiter, setRateLimitHeaders } from './http/rate-limit.
 import { requestContext } from './http/request-context.js';
 import type { Logger } from './log.js';
 import type { Store } from './store/store.js';
+import { alwaysReady, opsRoutes, type Readiness, requestMetrics } from './http/ops.js';
+import { metrics } from './metrics.js';
 
 export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit' | 'publicBaseUrl'> {
   config: ServiceConfig;
@@ -17,6 +19,8 @@ export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit' | 'publicBaseUr
   site?: Omit<SiteRoutesDeps, 'publicBaseUrl'>;
   /** Shared rate-limit counts (every worker and instance); without it the limit is per process. */
   store?: Store;
+  /** GET /readyz answers 503 until this says ready (default: ready once the process answers). */
+  readiness?: Readiness;
 }
 
 /**
@@ -33,6 +37,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('json spaces', 0);
 
   app.use(requestContext(log));
+  app.use(requestMetrics(deps.registry.list().map((s) => s.id)));
   app.use(cors(config.corsOrigins));
 
   const perAddress = new RateLimiter(config.limits.perAddressPerMinute, {
@@ -46,6 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
     const wait = decision.wait;
     if (wait > 0) {
       req.log.warn({ limit: 'address' }, 'rate limited');
+      metrics.refused('rate-limit', 'address');
       sendError(
         res,
         new HttpError(
@@ -82,9 +88,20 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  // /healthz, /readyz, /metrics (src/http/ops.ts): no CDS client JWT; /metrics has its own token.
+  app.use(
+    opsRoutes({
+      versions: deps.versions,
+      readiness: deps.readiness ?? alwaysReady,
+      // Half the request time-out at most, so that the check's own 503 answers, not the request time-out's.
+      readinessTimeoutMs: Math.min(2000, Math.floor(config.limits.requestTimeoutMs / 2)),
+      metrics: {
+        token: config.metrics.token,
+        onMainPort: config.metrics.port === undefined && (config.mode !== 'production' || config.metrics.token !== undefined),
+      },
+      production: config.mode === 'production',
+    }),
+  );
 
   const publicBaseUrl = config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {};
   if (deps.site !== undefined) app.use(siteRoutes({ ...deps.site, ...publicBaseUrl }));

@@ -5,6 +5,7 @@ import { HttpError } from '../http/operation-outcome.js';
 import { RateLimiter, setRateLimitHeaders } from '../http/rate-limit.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
+import { metrics } from '../metrics.js';
 import { JwksCache, type JwksFetch } from './jwks.js';
 import { AuthError, JwtAuthenticator } from './jwt-authenticator.js';
 import { SharedReplayCache } from './replay-cache.js';
@@ -126,6 +127,7 @@ export async function buildAuthentication(
         const wait = decision?.wait ?? 0;
         if (wait > 0) {
           req.log.warn({ limit: 'issuer', iss: caller.issuer }, 'rate limited');
+          metrics.refused('rate-limit', 'issuer');
           next(
             new HttpError(
               429,
@@ -138,6 +140,7 @@ export async function buildAuthentication(
         next();
       })
       .catch((err: unknown) => {
+        if (err instanceof AuthError) metrics.authFailed(err.reason);
         if (err instanceof AuthError)
           req.log.warn(
             { authFailure: err.reason, ...(err.issuer !== undefined ? { iss: err.issuer } : {}) },
