@@ -2,10 +2,11 @@
 # hip-pain-cds: the CDS Hooks service (target runtime, the default) and the fixture loader (target loader).
 #   docker build -t hip-pain-cds .                          # the service, on port 3000
 #   docker build -t hip-pain-cds-loader --target loader .   # load-fixtures with fhir-fixtures
-# The runtime image has production dependencies only and runs as the unprivileged `node` user.
+# The runtime image has production dependencies only and runs as the unprivileged `node` user (uid 1000), on
+# Node 24 LTS (package.json `engines`; CI runs the suite on Node 24 too).
 
 # --- build: every dependency (TypeScript, types); the runtime (src/) alone to dist/src -------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` compiles, and the sources are not here yet.
@@ -21,7 +22,7 @@ RUN npx tsc tools/load-fixtures.ts tools/burden/cli.ts tools/burden/worker.ts --
       --module nodenext --moduleResolution nodenext --target es2022 --types node --skipLibCheck --resolveJsonModule --strict
 
 # --- runtime: the service, production dependencies only ------------------------------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000

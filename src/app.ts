@@ -11,6 +11,7 @@ import { requestContext } from './http/request-context.js';
 import { requestTimeout } from './http/timeout.js';
 import type { Logger } from './log.js';
 import type { Store } from './store/store.js';
+import { alwaysReady, countRequests, opsRoutes, type Readiness, requestMetrics } from './http/ops.js';
 
 export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit' | 'publicBaseUrl'> {
   config: ServiceConfig;
@@ -21,6 +22,8 @@ export interface AppDeps extends Omit<CdsRoutesDeps, 'bodyLimit' | 'publicBaseUr
   site?: Omit<SiteRoutesDeps, 'publicBaseUrl'>;
   /** Shared rate-limit counts (every worker and instance); without it the limit is per process. */
   store?: Store;
+  /** GET /readyz answers 503 until this says ready (default: ready once the process answers). */
+  readiness?: Readiness;
 }
 
 /**
@@ -47,11 +50,13 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   const publicBaseUrl = config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {};
+  const serviceIds = deps.registry.list().map((s) => s.id);
 
   app.post(
     HOOK_PATH,
     hookHandler({
       log,
+      countRequest: countRequests(serviceIds),
       cors: corsPolicy,
       limitAddress: perAddress,
       timeoutMs: config.limits.requestTimeoutMs,
@@ -64,13 +69,25 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   app.use(requestContext(log));
+  app.use(requestMetrics(serviceIds));
   app.use(cors(corsPolicy));
   app.use(addressRateLimit(perAddress));
   app.use(requestTimeout(config.limits.requestTimeoutMs));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  // /healthz, /readyz, /metrics (src/http/ops.ts): no CDS client JWT; /metrics has its own token.
+  app.use(
+    opsRoutes({
+      versions: deps.versions,
+      readiness: deps.readiness ?? alwaysReady,
+      // Half the request time-out at most, so that the check's own 503 answers, not the request time-out's.
+      readinessTimeoutMs: Math.min(2000, Math.floor(config.limits.requestTimeoutMs / 2)),
+      metrics: {
+        token: config.metrics.token,
+        onMainPort: config.metrics.port === undefined && (config.mode !== 'production' || config.metrics.token !== undefined),
+      },
+      production: config.mode === 'production',
+    }),
+  );
 
   if (deps.site !== undefined) app.use(siteRoutes({ ...deps.site, ...publicBaseUrl }));
   app.use(cdsRoutes({ ...deps, bodyLimit: config.bodyLimit, ...publicBaseUrl }));

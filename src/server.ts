@@ -3,16 +3,21 @@ import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import { ConfigError } from './config/env.js';
 import { loadServiceConfig, type ServiceConfig } from './config/service-config.js';
-import { createLogger } from './log.js';
-import { buildService } from './service.js';
+import { listenMetrics } from './http/ops.js';
+import { createLogger, type Logger } from './log.js';
+import { serveClusterMetrics } from './metrics.js';
+import { buildService, type ServiceOverrides } from './service.js';
 
 /**
  * `npm start`: the compiled service on PORT (default 3000). With WEB_CONCURRENCY > 1 a primary process forks
  * that many workers (node:cluster) sharing the port. SIGTERM/SIGINT stop accepting, finish what is in flight,
  * flush the log and exit.
  */
-export async function startServer(config: ServiceConfig): Promise<{ server: Server; close: () => Promise<void> }> {
-  const service = await buildService(config);
+export async function startServer(
+  config: ServiceConfig,
+  overrides: ServiceOverrides = {},
+): Promise<{ server: Server; metricsServer?: Server; close: () => Promise<void> }> {
+  const service = await buildService(config, overrides);
   const server = createServer(
     {
       maxHeaderSize: config.limits.maxHeaderBytes,
@@ -42,11 +47,26 @@ export async function startServer(config: ServiceConfig): Promise<{ server: Serv
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  // A worker of a cluster leaves METRICS_PORT to the primary, which answers for all workers.
+  const metricsServer =
+    config.metrics.port !== undefined && !cluster.isWorker
+      ? await listenMetrics(config.metrics.port, config.host, config.metrics.token, service.log)
+      : undefined;
   service.log.info(
-    { port, mode: config.mode, pid: process.pid, services: service.registry.list().map((s) => s.id) },
+    {
+      port,
+      ...metricsPortField(metricsServer),
+      mode: config.mode,
+      pid: process.pid,
+      services: service.registry.list().map((s) => s.id),
+      version: service.versions.service,
+      pathwayVersion: service.versions.pathway,
+    },
     'hip-pain-cds listening',
   );
+  if (!cluster.isWorker) warnIfMetricsOff(config, service.log);
   const close = async (): Promise<void> => {
+    metricsServer?.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
@@ -54,7 +74,18 @@ export async function startServer(config: ServiceConfig): Promise<{ server: Serv
     await service.close();
     service.log.flush();
   };
-  return { server, close };
+  return { server, ...(metricsServer !== undefined ? { metricsServer } : {}), close };
+}
+
+function metricsPortField(server: Server | undefined): { metricsPort?: number } {
+  const a = server?.address();
+  return typeof a === 'object' && a !== null ? { metricsPort: a.port } : {};
+}
+
+/** Production without METRICS_TOKEN or METRICS_PORT: /metrics is not served; say how to turn it on. */
+function warnIfMetricsOff(config: ServiceConfig, log: Logger): void {
+  if (config.mode === 'production' && config.metrics.token === undefined && config.metrics.port === undefined)
+    log.warn('GET /metrics is off: in production set METRICS_TOKEN (bearer token) or METRICS_PORT (a listener of its own)');
 }
 
 async function main(): Promise<void> {
@@ -71,6 +102,23 @@ async function main(): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) {
     const log = createLogger({ level: config.logLevel });
     log.info({ workers: config.workers }, 'starting workers');
+    // /metrics in a worker, and METRICS_PORT here, answer the sum over all workers (src/metrics.ts).
+    const aggregator = serveClusterMetrics();
+    warnIfMetricsOff(config, log);
+    let metricsServer: Server | undefined;
+    if (config.metrics.port !== undefined) {
+      const metricsPort = config.metrics.port;
+      listenMetrics(metricsPort, config.host, config.metrics.token, log, () => aggregator.clusterMetrics()).then(
+        (server) => {
+          metricsServer = server;
+          log.info(metricsPortField(server), 'metrics listening');
+        },
+        (err: unknown) => {
+          log.error({ err: err instanceof Error ? err.message : 'error', metricsPort }, 'cannot listen on METRICS_PORT');
+          process.exit(1);
+        },
+      );
+    }
     for (let i = 0; i < config.workers; i++) cluster.fork();
     let stopping = false;
     cluster.on('exit', (worker, code) => {
@@ -80,6 +128,7 @@ async function main(): Promise<void> {
     });
     const stop = (): void => {
       stopping = true;
+      metricsServer?.close(); // the primary exits once its workers have and this listener is closed
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
       log.flush();
     };

@@ -11,7 +11,9 @@ import type { ServiceConfig } from './config/service-config.js';
 import { QuietPeriods, QuietPolicy } from './feedback/quiet.js';
 import { FhirHttpFetcher } from './fhir/fhir-client.js';
 import { DataGatherer, type FhirFetcher } from './fhir/gather.js';
+import { type Readiness, serviceVersion, type Versions } from './http/ops.js';
 import { createLogger, type Logger } from './log.js';
+import { joinClusterMetrics, metrics } from './metrics.js';
 import { loadPathwayConfig, type PathwayConfig } from './pathway/config.js';
 import { Pathway } from './pathway/run.js';
 import { FhirServerPolicy } from './security/fhir-server-policy.js';
@@ -39,6 +41,8 @@ export interface Service {
   issuedCards: IssuedCards;
   /** The hook pipeline without HTTP (validate, gather, index, rules, cards). */
   hooks: HookService;
+  /** The service's version (package.json) and the pathway's (cards/_shared.yaml). */
+  versions: Versions;
   close(): Promise<void>;
 }
 
@@ -52,6 +56,8 @@ export interface ServiceOverrides {
   jwksFetch?: JwksFetch;
   /** The clock ("now" of every request); tests may fix it. */
   now?: () => Date;
+  /** GET /readyz answers 503 until this says ready (the store wires its migrations and database check here). */
+  readiness?: Readiness;
 }
 
 export async function buildService(config: ServiceConfig, overrides: ServiceOverrides = {}): Promise<Service> {
@@ -60,6 +66,11 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
   const registry = loadServiceRegistry(terminology);
   const pathwayConfig = loadPathwayConfig(config.pathwayConfigFile);
   const templates = loadCardTemplates();
+  const versions: Versions = { service: serviceVersion(), pathway: templates.shared.pathway.version };
+  metrics.enableProcessMetrics();
+  metrics.buildInfo(versions);
+  metrics.knownOverrideReasons([...templates.byTopic.values()].flatMap((t) => (t.overrideReasons ?? []).map((r) => r.code)));
+  joinClusterMetrics();
   const validator = new CdsValidator();
   const fetcher =
     overrides.fetcher ??
@@ -130,6 +141,13 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     site: { site, knowledge: buildKnowledge(terminology, templates) },
     now: overrides.now ?? (() => new Date()),
     store,
+    versions,
+    readiness:
+      overrides.readiness ??
+      (async () =>
+        (await store.ready())
+          ? { ready: true }
+          : { ready: false, detail: 'the database has not answered, or its migrations have not run yet' }),
   });
   return {
     app,
@@ -141,6 +159,7 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     store,
     issuedCards,
     hooks,
+    versions,
     async close() {
       await issuedCards.close();
       if (overrides.store === undefined) await store.close();

@@ -4,6 +4,7 @@ import { feedbackKey } from '../feedback/store.js';
 import { HttpError, notFound } from '../http/operation-outcome.js';
 import type { Logger } from '../log.js';
 import type { FeedbackTable, QuietTable, Store } from '../store/store.js';
+import { metrics } from '../metrics.js';
 import type { IssuedCards } from './issued-cards.js';
 import type { ServiceRegistry } from './registry.js';
 import type { CdsValidator } from './validate.js';
@@ -65,6 +66,7 @@ export class FeedbackService {
       const reason = item.overrideReason;
       if (card === undefined) {
         unknown++;
+        metrics.feedback(undefined, item.outcome, reason?.reason?.code);
         log.info(
           { service: serviceId, outcome: item.outcome, unknownCard: true },
           'feedback for a card this service did not issue: not stored',
@@ -119,6 +121,7 @@ export class FeedbackService {
       await store.addToCounter(`feedback-unknown-card:${serviceId}`, unknown).catch((err: unknown) => {
         log.warn({ err: (err as Error).message }, 'unknown-card feedback not counted');
       });
+    for (const { row } of items) if (created.has(row.key)) metrics.feedback(row.topic, row.outcome, row.override_code ?? undefined);
     for (const { row, quiet } of items)
       // The log names the card and topic, the outcome and the reason code; never the free-text comment.
       log.info(

@@ -4,6 +4,7 @@ import { notFound } from '../http/operation-outcome.js';
 import { topicPageUrl } from '../site/urls.js';
 import type { Logger } from '../log.js';
 import type { Pathway } from '../pathway/run.js';
+import { metrics } from '../metrics.js';
 import type { IssuedCards } from './issued-cards.js';
 import type { ServiceRegistry } from './registry.js';
 import type { CdsResponse } from './types.js';
@@ -97,6 +98,8 @@ export class HookService {
       if (ctx.baseUrl !== undefined) card.source.url = topicPageUrl(ctx.baseUrl, finding.topic);
       issuedCards.remember(card.uuid, service.id, finding.topic, context.patientId, ctx.now);
     }
+    metrics.cardsIssued(service.id, findings);
+    for (const topic of quieted) metrics.quieted(topic);
     ctx.annotate({
       sources: gathered.sources,
       ...(gathered.fetchMs !== undefined ? { fetchMs: gathered.fetchMs } : {}),

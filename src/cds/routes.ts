@@ -3,6 +3,7 @@ import { applyCardProfile } from '../cards/profiles/index.js';
 import { baseUrlOf } from '../http/base-url.js';
 import { jsonBody } from '../http/json-body.js';
 import { HttpError } from '../http/operation-outcome.js';
+import { VERSION_EXTENSION, type Versions } from '../http/ops.js';
 import type { Caller } from '../security/types.js';
 import type { FeedbackService } from './feedback-service.js';
 import type { HookService } from './hook-service.js';
@@ -27,6 +28,8 @@ export interface CdsRoutesDeps {
   now: () => Date;
   /** PUBLIC_BASE_URL: the base of the links cards carry (else the request's own). */
   publicBaseUrl?: string;
+  /** Service and pathway versions: in discovery, as each service's `extension` (CDS Hooks 2.0.1 "Extensions"). */
+  versions: Versions;
 }
 
 /** application/json, application/fhir+json, any other `+json`, and the pre-R4 `application/json+fhir` some EHRs still send. */
@@ -113,6 +116,7 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       id: s.id,
       prefetch: s.prefetch,
       ...(s.usageRequirements !== undefined ? { usageRequirements: s.usageRequirements } : {}),
+      extension: { [VERSION_EXTENSION]: deps.versions },
     }));
     res.json({ services });
   });

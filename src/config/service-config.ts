@@ -81,6 +81,8 @@ export interface ServiceConfig {
     jwksMaxAgeMs: number;
     jwksTimeoutMs: number;
   };
+  /** GET /metrics: a bearer token it needs (METRICS_TOKEN), or a listener of its own (METRICS_PORT). */
+  metrics: { token: string | undefined; port: number | undefined };
   limits: {
     /** Requests per minute per authenticated issuer (0 = unlimited). */
     perIssuerPerMinute: number;
@@ -143,6 +145,18 @@ function databaseUrlOf(value: string | undefined): string | undefined {
       'DATABASE_URL must be a postgres:// (or postgresql://) URL; leave it unset for the embedded SQLite file',
     );
   return value;
+}
+
+/** METRICS_TOKEN: at least 16 characters without spaces (a guessable token would expose the counts). */
+function metricsTokenOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.length < 16 || /\s/.test(value))
+    throw new ConfigError('METRICS_TOKEN must be at least 16 characters without spaces (e.g. openssl rand -hex 24)');
+  return value;
+}
+
+function optionalPort(env: Env, name: string): number | undefined {
+  return optionalStr(env, name) === undefined ? undefined : int(env, name, 0, 0, 65535);
 }
 
 export function loadServiceConfig(env: Env = process.env): ServiceConfig {
@@ -213,6 +227,7 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
       jwksMaxAgeMs: int(env, 'JWKS_MAX_AGE_MS', 3600000, 1000, 86400000),
       jwksTimeoutMs: int(env, 'JWKS_TIMEOUT_MS', 2000, 100, 30000),
     },
+    metrics: { token: metricsTokenOf(optionalStr(env, 'METRICS_TOKEN')), port: optionalPort(env, 'METRICS_PORT') },
     limits: {
       perIssuerPerMinute: int(env, 'RATE_LIMIT_PER_ISSUER', 1200, 0),
       perAddressPerMinute: int(env, 'RATE_LIMIT_PER_ADDRESS', 600, 0),
@@ -229,6 +244,8 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     if (problem !== undefined) throw new ConfigError(`ALLOWED_FHIR_SERVERS: ${server}: ${problem}`);
   }
 
+  if (config.metrics.port !== undefined && config.metrics.port !== 0 && config.metrics.port === config.port)
+    throw new ConfigError(`METRICS_PORT must differ from PORT (${config.port}): it is a listener of its own`);
   // node:http refuses a headers time-out longer than the request time-out (ERR_OUT_OF_RANGE at start-up).
   if (config.limits.headersTimeoutMs > config.limits.requestTimeoutMs) {
     throw new ConfigError(

@@ -5,6 +5,7 @@ import { isUnder } from '../security/fhir-server-policy.js';
 import { asResource, entryCount, readBundle } from './bundle.js';
 import { failsAlone, type FhirFetcher, type FhirQuery, FhirQueryError, type QueryOutcome } from './gather.js';
 import { type FhirAccess, GuardedTransport, type HttpAnswer, TransportError } from './transport.js';
+import { metrics } from '../metrics.js';
 
 /**
  * FHIR searches and reads on the CDS client's FHIR server (the connection and its guards: transport.ts):
@@ -69,7 +70,7 @@ export class FhirHttpFetcher implements FhirFetcher {
     const combined = AbortSignal.any([signal, cancel.signal]);
     const one = async (q: FhirQuery): Promise<readonly [string, QueryOutcome]> => {
       try {
-        return [q.key, { entries: await this.all(access, q, signal, combined) }] as const;
+        return [q.key, { entries: await metrics.timeFhirQuery(q.template, () => this.all(access, q, signal, combined)) }] as const;
       } catch (err) {
         if (err instanceof FhirQueryError && failsAlone(err.reason) && !READ.test(q.url))
           return [q.key, { failure: err }] as const;

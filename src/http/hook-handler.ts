@@ -19,6 +19,8 @@ export const HOOK_PATH = /^\/cds-services\/(?<id>[^/]+)\/?$/;
 export interface HookHandlerDeps {
   /** The service's logger: request id, X-Request-Id and the access line (startRequest). */
   log: Logger;
+  /** Counts the request in the metrics once it is answered (src/http/ops.ts countRequests). */
+  countRequest: (req: Request, res: Response) => void;
   /** CORS headers on every answer (a POST is never a preflight). */
   cors: Pick<CorsPolicy, 'headers'>;
   /** The per-address rate limit and its RateLimit headers: the 429 to answer, or undefined (limitAddress). */
@@ -39,7 +41,7 @@ export interface HookHandlerDeps {
 
 /**
  * The hook calls' one handler. It does what the middleware chain does for every other route, in the same order
- * and with the same answers: request id and access line -> CORS headers -> per-address rate limit (429) ->
+ * and with the same answers: request id and access line -> request metrics -> CORS headers -> per-address rate limit (429) ->
  * time-out (503) -> authentication (401, 429 per issuer) -> unknown service (404) -> JSON only (415) -> the
  * body (413, 400) -> the hook call -> the answer, serialised once; any error as an OperationOutcome. What it
  * saves is the chain itself: the router's walk through the layers of every other route, one closure and
@@ -96,6 +98,7 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
 
   return (req, res) => {
     startRequest(req, res, log);
+    deps.countRequest(req, res);
     deps.cors.headers(req, res);
     let limited: Awaitable<HttpError | undefined>;
     try {

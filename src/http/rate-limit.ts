@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { ipv6Groups } from '../security/fhir-server-policy.js';
+import { metrics } from '../metrics.js';
 import { sendError } from './errors.js';
 import { HttpError } from './operation-outcome.js';
 
@@ -226,6 +227,7 @@ export function limitAddress(
     setRateLimitHeaders(res, decision);
     if (decision.wait <= 0) return undefined;
     req.log.warn({ limit: 'address' }, 'rate limited');
+    metrics.refused('rate-limit', 'address');
     return throttled('address', decision.wait);
   };
 }

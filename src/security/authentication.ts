@@ -4,6 +4,7 @@ import type { ServiceConfig } from '../config/service-config.js';
 import { RateLimiter, setRateLimitHeaders, throttled } from '../http/rate-limit.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
+import { metrics } from '../metrics.js';
 import { JwksCache, type JwksFetch } from './jwks.js';
 import { AuthError, JwtAuthenticator } from './jwt-authenticator.js';
 import { SharedReplayCache } from './replay-cache.js';
@@ -118,6 +119,7 @@ export async function buildAuthentication(
   const servers = new Map(issuers.map((i) => [i.iss, i.fhirServers]));
 
   const refused = (err: unknown, req: Request): never => {
+    if (err instanceof AuthError) metrics.authFailed(err.reason);
     if (err instanceof AuthError)
       req.log.warn(
         { authFailure: err.reason, ...(err.issuer !== undefined ? { iss: err.issuer } : {}) },
@@ -132,6 +134,7 @@ export async function buildAuthentication(
     const wait = decision?.wait ?? 0;
     if (wait > 0) {
       req.log.warn({ limit: 'issuer', iss: caller.issuer }, 'rate limited');
+      metrics.refused('rate-limit', 'issuer');
       throw throttled('client', wait);
     }
   };

@@ -1,5 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { HttpError } from '../http/operation-outcome.js';
+import { metrics } from '../metrics.js';
 import { JwksError, type JwksCache, localKeySet } from './jwks.js';
 import { ReplayCache, type ReplayGuard } from './replay-cache.js';
 import { ASYMMETRIC_ALGORITHMS, type TrustedIssuer } from './trusted-issuers.js';
@@ -190,6 +191,7 @@ export class JwtAuthenticator implements Authenticator {
 
     if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > MAX_JTI_LENGTH) throw fail('bad-claim');
     const verdict = await this.replay.add(`${issuer.iss}|${payload.jti}`, (exp + skew) * 1000);
+    if (verdict === 'replay') metrics.refused('replay');
     if (verdict === 'replay') throw fail('replayed-jti');
     if (verdict === 'full') throw fail('replay-cache-full');
 

@@ -145,3 +145,20 @@ describe('npm run burden', () => {
     expect((await burden([])).code).toBe(2);
   });
 });
+
+describe('deploy/burden/indexed-job.yaml: a population split across machines', () => {
+  test('is a valid Kubernetes Indexed Job whose pods run one shard each and write figures to merge', async () => {
+    const { Job } = await import('kubernetes-models/batch/v1/Job');
+    const { parse } = await import('yaml');
+    const manifest = parse(readFileSync(projectPath('deploy', 'burden', 'indexed-job.yaml'), 'utf8')) as {
+      kind: string;
+      spec: { completionMode: string; completions: number; parallelism: number; template: { spec: { containers: { args: string[] }[] } } };
+    };
+    expect(() => new Job(manifest as never).validate()).not.toThrow();
+    expect(manifest.spec.completionMode).toBe('Indexed');
+    const args = manifest.spec.template.spec.containers[0]?.args.join(' ') ?? '';
+    expect(args).toContain('node dist/tools/burden/cli.js');
+    expect(args).toContain(`--shard "$((JOB_COMPLETION_INDEX + 1))/${String(manifest.spec.completions)}"`);
+    expect(args).toMatch(/--json "\/data\/results\/shard-\$\{JOB_COMPLETION_INDEX\}\.json"/);
+  });
+});

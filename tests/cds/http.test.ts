@@ -17,7 +17,12 @@ describe('HTTP', () => {
   test('GET /healthz', async () => {
     const res = await cds(service.app).get('/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({
+      status: 'ok',
+      service: 'hip-pain-cds',
+      version: expect.any(String),
+      pathwayVersion: expect.any(String),
+    });
   });
 
   test('a body over the limit answers 413', async () => {

@@ -63,7 +63,12 @@ test('starts on PORT, answers, warns that authentication is off, and stops on SI
   );
   const port = listening['port'] as number;
   const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-  expect(await health.json()).toEqual({ status: 'ok' });
+  expect(await health.json()).toEqual({
+    status: 'ok',
+    service: 'hip-pain-cds',
+    version: expect.any(String),
+    pathwayVersion: expect.any(String),
+  });
   const discovery = (await (await fetch(`http://127.0.0.1:${port}/cds-services`)).json()) as { services: unknown[] };
   expect(discovery.services).toHaveLength(3);
   expect(p.lines().some((l) => l.includes('AUTHENTICATION IS OFF'))).toBe(true);

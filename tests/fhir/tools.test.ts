@@ -182,15 +182,33 @@ describe('docker-compose.yml', () => {
     depends_on?: Record<string, { condition: string }>;
     environment?: Record<string, string>;
   }
-  const compose = parseYaml(readFileSync(projectPath('docker-compose.yml'), 'utf8')) as {
+  // Merge keys (`<<: *cds`): the two replicas share one definition, as docker compose reads it.
+  const compose = parseYaml(readFileSync(projectPath('docker-compose.yml'), 'utf8'), { merge: true }) as {
     services: Record<string, ComposeService>;
   };
   const dockerfile = readFileSync(projectPath('Dockerfile'), 'utf8');
   const services = compose.services;
   const stages = [...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]);
 
-  test('the service, HAPI FHIR and a one-shot loader', () => {
-    expect(Object.keys(services).sort()).toEqual(['cds', 'hapi', 'load-fixtures']);
+  const replicas = ['cds-1', 'cds-2'];
+
+  test('two replicas of the service behind a load balancer, PostgreSQL, HAPI FHIR and a one-shot loader', () => {
+    expect(Object.keys(services).sort()).toEqual(['cds-1', 'cds-2', 'hapi', 'lb', 'load-fixtures', 'postgres']);
+    expect(services['cds-2']).toEqual(services['cds-1']); // identical replicas
+    expect(services['lb']?.depends_on).toEqual({
+      'cds-1': { condition: 'service_started' },
+      'cds-2': { condition: 'service_started' },
+    });
+    expect(services['postgres']?.image).toMatch(/^postgres:\d+/); // a major version, not latest
+    // The replicas share the compose PostgreSQL, once it is healthy.
+    const pg = services['postgres']?.environment ?? {};
+    for (const r of replicas) {
+      expect(services[r]?.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+      expect(services[r]?.environment?.['DATABASE_URL']).toBe(
+        `postgres://${pg['POSTGRES_USER']}:${pg['POSTGRES_PASSWORD']}@postgres:5432/${pg['POSTGRES_DB']}`,
+      );
+    }
+    expect(services['postgres']?.healthcheck?.test.slice(0, 2)).toEqual(['CMD', 'pg_isready']);
     expect(services['hapi']?.image).toMatch(/^hapiproject\/hapi:v\d+\.\d+\.\d+(-\d+)?$/); // pinned, not latest
     expect(services['load-fixtures']?.depends_on).toEqual({ hapi: { condition: 'service_healthy' } });
     expect(services['load-fixtures']).toMatchObject({ restart: 'no' });
@@ -214,9 +232,13 @@ describe('docker-compose.yml', () => {
       expect(existsSync(projectPath(target ?? ''))).toBe(true);
     for (const [, from] of dockerfile.matchAll(/^COPY (?!--from)(\S+)/gm))
       expect({ from, exists: existsSync(projectPath(from ?? '')) }).toEqual({ from, exists: true });
-    // The runtime image has no dev dependencies and the scenario patients (the pathway site's examples); the
-    // loader adds the Synthea records to it.
-    expect(dockerfile).toMatch(/FROM node:20\S* AS runtime[\s\S]*RUN npm ci --omit=dev --ignore-scripts/);
+    // Node 24 LTS in both base stages; the runtime image has no dev dependencies and the scenario patients (the
+    // pathway site's examples); the loader adds the Synthea records to it.
+    expect([...dockerfile.matchAll(/^FROM (node:\S+) AS/gm)].map((m) => m[1])).toEqual([
+      'node:24-bookworm-slim',
+      'node:24-bookworm-slim',
+    ]);
+    expect(dockerfile).toMatch(/FROM node:24\S* AS runtime[\s\S]*RUN npm ci --omit=dev --ignore-scripts/);
     expect(dockerfile).toMatch(/AS runtime[\s\S]*COPY fhir-fixtures\/scenarios \.\/fhir-fixtures\/scenarios[\s\S]*AS loader/);
     expect(dockerfile).toMatch(/FROM runtime AS loader[\s\S]*COPY fhir-fixtures\/synthea \.\/fhir-fixtures\/synthea/);
     // The image starts the service as `npm start` does, with the same Node options.
@@ -230,12 +252,16 @@ describe('docker-compose.yml', () => {
   });
 
   test('health checks and ports: documented, and what the health checks call exists', () => {
-    expect(services['cds']?.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:3000/healthz');
+    for (const r of replicas) {
+      // Healthy = ready (migrations ran, the database answers); only the load balancer is published.
+      expect(services[r]?.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:3000/readyz');
+      expect(services[r]?.ports).toBeUndefined();
+      expect(services[r]?.environment?.['PORT']).toBe('3000');
+      expect(services[r]?.environment?.['ALLOWED_FHIR_SERVERS']).toContain('http://hapi:8080/fhir');
+    }
     expect(services['hapi']?.healthcheck?.test).toEqual(['CMD', 'java', '-cp', '/app', 'HealthCheck']);
-    expect(services['cds']?.ports).toEqual(['3000:3000']);
+    expect(services['lb']?.ports).toEqual(['3000:3000']);
     expect(services['hapi']?.ports).toEqual(['8080:8080']);
-    expect(services['cds']?.environment?.['PORT']).toBe('3000');
-    expect(services['cds']?.environment?.['ALLOWED_FHIR_SERVERS']).toContain('http://hapi:8080/fhir');
     const docs = readFileSync(projectPath('docs', 'fhir-data.md'), 'utf8');
     for (const url of ['http://localhost:3000/cds-services', 'http://localhost:8080/fhir', 'docker compose up --build'])
       expect(docs).toContain(url);
