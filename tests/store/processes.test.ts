@@ -168,9 +168,12 @@ describe.each(ENGINES)('two service processes sharing one $name database', (engi
       if (res.status === 429) expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     }
     const ok = statuses.filter((s) => s === 200).length;
-    // One process may let one through that the other counted a moment before (docs/storage.md).
+    // A process decides from the shared count it last read: it may let through what the other counted but had not
+    // yet shared, the requests within one database round trip (docs/storage.md). Alternating one request at a time,
+    // that is one, or two when a round trip is slower than a request (a loaded machine). Unshared counts would let
+    // 2 x LIMIT through.
     expect(ok).toBeGreaterThanOrEqual(LIMIT);
-    expect(ok).toBeLessThanOrEqual(LIMIT + 1);
+    expect(ok).toBeLessThanOrEqual(LIMIT + 2);
     expect(statuses.filter((s) => s === 429).length).toBe(3 * LIMIT - ok);
     expect(remaining).toBe(String(LIMIT - 1));
     la.child.kill('SIGTERM');
