@@ -10,10 +10,25 @@ import { startRequest } from './request-context.js';
 import { armTimeout } from './timeout.js';
 
 /**
- * POST /cds-services/{id} matched as Express routes it (case-sensitive, one trailing slash allowed: the `:id`
- * route of the CDS router), with the id as `req.params.id`.
+ * POST /cds-services/{id} matched as the `:id` route of the CDS router matches it (case-sensitive, one trailing
+ * slash allowed). Without a capture group: the router would decode it before any piece ran (a path that is not
+ * valid percent-encoding would then miss the request id and the access line); the handler decodes the id itself,
+ * where the CDS router did, and sets `req.params.id`.
  */
-export const HOOK_PATH = /^\/cds-services\/(?<id>[^/]+)\/?$/;
+export const HOOK_PATH = /^\/cds-services\/[^/]+\/?$/;
+
+const PREFIX = '/cds-services/'.length;
+
+/** The service id of a hook path, decoded as the router decodes a parameter (a URIError with status 400). */
+function serviceIdOf(path: string): string {
+  const segment = path.endsWith('/') ? path.slice(PREFIX, -1) : path.slice(PREFIX);
+  try {
+    return decodeURIComponent(segment);
+  } catch (err) {
+    if (err instanceof URIError) Object.assign(err, { status: 400 });
+    throw err;
+  }
+}
 
 /** The pieces of the HTTP pipeline the hook handler runs, each the same function the middleware chain uses. */
 export interface HookHandlerDeps {
@@ -64,7 +79,7 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
   };
 
   const authenticated = (req: Request, res: Response): void => {
-    const refused = deps.unknownService(String(req.params['id'])) ?? deps.notJson(req);
+    const refused = deps.unknownService(String(req.params['id'] ?? '')) ?? deps.notJson(req);
     if (refused !== undefined) {
       sendError(res, refused);
       return;
@@ -83,6 +98,7 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
     armTimeout(req, res, deps.timeoutMs);
     let pending: Promise<void> | undefined;
     try {
+      req.params = { id: serviceIdOf(req.path) };
       pending = deps.authenticate(req, res);
     } catch (err) {
       fail(req, res, err);

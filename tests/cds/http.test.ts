@@ -93,6 +93,21 @@ describe('HTTP', () => {
     expect(unknown.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  test('a hook path that is not valid percent-encoding answers 400 with a request id and one access line', async () => {
+    for (const res of [
+      await cds(service.app).post('/cds-services/%E0%A4%A', JSON.stringify(validPatientView(service.registry))),
+      await cds(service.app).get('/cds-services/%E0%A4%A'),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(first(res.body)).toMatchObject({ code: 'invalid', diagnostics: 'the request path is not valid percent-encoding' });
+      const reqId = res.headers['x-request-id'];
+      expect(reqId).toMatch(/^[0-9a-f-]{36}$/);
+      const access = service.logs.lines().filter((l) => l['reqId'] === reqId && l['msg'] === 'request');
+      expect(access).toHaveLength(1);
+      expect(access[0]).toMatchObject({ status: 400 });
+    }
+  });
+
   test('every answer carries a request id; a sane X-Request-Id is echoed', async () => {
     const res = await cds(service.app).get('/healthz', { 'x-request-id': 'ehr-req-42' });
     expect(res.headers['x-request-id']).toBe('ehr-req-42');
