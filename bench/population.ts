@@ -60,7 +60,10 @@ export function writeBundles(dir: string, n: number): void {
   const ts = templates();
   for (let i = 0; i < n; i++) {
     const resources = replicate(ts[i % ts.length] ?? '[]', i);
-    writeFileSync(join(dir, `patient-${String(i).padStart(6, '0')}.json`), JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) }));
+    writeFileSync(
+      join(dir, `patient-${String(i).padStart(6, '0')}.json`),
+      JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) }),
+    );
   }
 }
 
@@ -76,5 +79,14 @@ export async function writeBulk(dir: string, n: number): Promise<void> {
       if (!out.write(`${JSON.stringify(r)}\n`)) await new Promise<void>((resolve) => out?.once('drain', resolve));
     }
   }
-  await Promise.all([...files.values()].map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
+  await Promise.all(
+    [...files.values()].map(
+      (s) =>
+        new Promise<void>((resolve) =>
+          s.end(() => {
+            resolve();
+          }),
+        ),
+    ),
+  );
 }

@@ -53,7 +53,7 @@ function parseArgs(argv: string[]): Args {
     connections: Number(get('connections') ?? 32),
     ...(only !== undefined ? { only: new Set(only.split(',')) } : {}),
     cpuProf: argv.includes('--cpu-prof'),
-    ...(get('service') !== undefined ? { service: get('service') as string } : {}),
+    ...(get('service') !== undefined ? { service: get('service') } : {}),
   };
 }
 
@@ -81,7 +81,7 @@ function start(script: string, env: Record<string, string>, nodeArgs: string[] =
       buffer += d.toString();
       for (const line of buffer.split('\n')) {
         const m = /"port":(\d+)/.exec(line);
-        if (m?.[1] !== undefined && /listening/.test(line) && !resolved) {
+        if (m?.[1] !== undefined && line.includes('listening') && !resolved) {
           resolved = true;
           // Keep draining stdout (the service logs every request) without holding it in memory.
           child.stdout?.off('data', onData);
@@ -91,7 +91,9 @@ function start(script: string, env: Record<string, string>, nodeArgs: string[] =
             port: Number(m[1]),
             stop: () =>
               new Promise((r) => {
-                child.once('exit', () => r());
+                child.once('exit', () => {
+                  r();
+                });
                 child.kill('SIGTERM');
               }),
           });

@@ -43,7 +43,9 @@ export async function startServer(
     server.once('error', (err) => {
       reject(new Error(`cannot listen on HOST ${config.host} PORT ${config.port}: ${err.message}`));
     });
-    server.listen(config.port, config.host, () => resolve());
+    server.listen(config.port, config.host, () => {
+      resolve();
+    });
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -68,7 +70,9 @@ export async function startServer(
   const close = async (): Promise<void> => {
     metricsServer?.close();
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      server.close(() => {
+        resolve();
+      });
       server.closeIdleConnections();
     });
     await service.close();

@@ -136,7 +136,9 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     hooks,
     feedback,
     authenticate: auth.middleware as (req: Request, res: Response, next: NextFunction) => void,
-    checkFhirServer: (fhirServer, caller) => policy.check(fhirServer, caller),
+    checkFhirServer: (fhirServer, caller) => {
+      policy.check(fhirServer, caller);
+    },
     site: { site, knowledge: buildKnowledge(terminology, templates) },
     now: overrides.now ?? (() => new Date()),
     store,

@@ -105,7 +105,9 @@ export function cdsRoutes(deps: CdsRoutesDeps): Router {
       ...(req.abortSignal !== undefined ? { signal: req.abortSignal } : {}),
       now: deps.now(),
       baseUrl: baseUrlOf(req, deps.publicBaseUrl),
-      checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
+      checkFhirServer: (fhirServer) => {
+        deps.checkFhirServer(fhirServer, caller);
+      },
     });
     // The caller's card profile (its trusted-issuer entry's `profile`), then the answer; the request time-out
     // (503) may have answered already.

@@ -50,7 +50,7 @@ export function toIssue(error: ErrorObject, prefix: string): Issue {
     code: error.keyword === 'type' || error.keyword === 'format' ? 'value' : 'invalid',
     expression: path === '' ? undefined : where,
     diagnostics: `${where} ${message}`,
-  } as Issue;
+  };
 }
 
 /** ajv keywords that only repeat what another error already says (if/then, anyOf branches). */
@@ -150,7 +150,7 @@ export function normaliseFeedback(item: FeedbackInput['feedback'][number]): Feed
   const { overrideReasons, ...rest } = item;
   const first = overrideReasons?.[0];
   if (rest.overrideReason !== undefined || first === undefined) return rest;
-  const reason: Reason = 'code' in first && typeof first['code'] === 'string' ? { reason: first } : first;
+  const reason: Reason = 'code' in first && typeof first.code === 'string' ? { reason: first } : first;
   return { ...rest, overrideReason: reason };
 }
 

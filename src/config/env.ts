@@ -68,7 +68,7 @@ export function bytes(env: Env, name: string, fallback: number): number {
   const value = raw(env, name);
   if (value === undefined) return fallback;
   const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(value);
-  if (!m || m[1] === undefined) throw new ConfigError(`${name} must be a size such as 5mb or 1048576, got "${value}"`);
+  if (m?.[1] === undefined) throw new ConfigError(`${name} must be a size such as 5mb or 1048576, got "${value}"`);
   const unit = (m[2] ?? 'b').toLowerCase();
   const factor = unit === 'gb' ? 1024 ** 3 : unit === 'mb' ? 1024 ** 2 : unit === 'kb' ? 1024 : 1;
   return Math.floor(Number(m[1]) * factor);

@@ -47,8 +47,12 @@ export function jsonBody(limit: number) {
       else chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('aborted', () => fail(new HttpError(400, { code: 'incomplete', diagnostics: 'request body was cut short' })));
-    req.once('error', () => fail(new HttpError(400, { code: 'incomplete', diagnostics: 'request body was cut short' })));
+    req.once('aborted', () => {
+      fail(new HttpError(400, { code: 'incomplete', diagnostics: 'request body was cut short' }));
+    });
+    req.once('error', () => {
+      fail(new HttpError(400, { code: 'incomplete', diagnostics: 'request body was cut short' }));
+    });
     req.once('end', () => {
       if (failed) return;
       const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');

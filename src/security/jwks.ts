@@ -90,7 +90,7 @@ export function localKeySet(jwks: JSONWebKeySet): { kids: Set<string>; getKey: K
   };
   return {
     kids: new Set(publicOnly.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string')),
-    getKey: createLocalJWKSet(publicOnly) as KeyGetter,
+    getKey: createLocalJWKSet(publicOnly),
   };
 }
 
@@ -147,7 +147,7 @@ export class JwksCache {
       // No usable set and a fetch was tried a moment ago: do not fetch again.
       throw new JwksError('jwks-unavailable', `the JWK Set at ${url} is not available (fetch rate limited)`);
     }
-    if (entry === undefined || !entry.kids.has(kid)) throw new JwksError('unknown-kid', `no key ${kid} in ${url}`);
+    if (!entry?.kids.has(kid)) throw new JwksError('unknown-kid', `no key ${kid} in ${url}`);
     return entry.getKey;
   }
 

@@ -57,7 +57,9 @@ function openSqlite(file: string, choice: SqliteDriverChoice): { database: Sqlit
   if (isNodeSqlite(nodeSqlite) && choice !== 'better-sqlite3') {
     const raw = new nodeSqlite.DatabaseSync(file);
     const database: SqliteDatabase = {
-      close: () => raw.close(),
+      close: () => {
+        raw.close();
+      },
       prepare: (text: string): SqliteStatement => {
         const stmt = raw.prepare(text);
         return {

@@ -122,9 +122,9 @@ export class Store {
     const every = options.sweepEveryMs ?? 10 * 60_000;
     if (every > 0) {
       store.sweeper = setInterval(() => {
-        store
-          .sweep(Date.now())
-          .catch((err: unknown) => options.log.warn({ err: (err as Error).message }, 'database sweep failed'));
+        store.sweep(Date.now()).catch((err: unknown) => {
+          options.log.warn({ err: (err as Error).message }, 'database sweep failed');
+        });
       }, every);
       store.sweeper.unref();
     }

@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, FhirResource, MedicationRequest } from 'fhir/r4.js';
+import type { Bundle, BundleEntry, MedicationRequest } from 'fhir/r4.js';
 import { fixtureBundles, scenarioBundle } from '../../tools/fixtures/fhir-load.js';
 import { scenarioRequest, SERVICE_FOR_HOOK } from '../../tools/fixtures/requests.js';
 import { loadScenario, type Scenario } from '../../tools/fixtures/scenarios.js';
@@ -111,7 +111,7 @@ test("another patient's resources in prefetch are dropped: the same cards, and t
   };
   prefetch['conditions'] = {
     ...(prefetch['conditions'] as Bundle),
-    entry: [...conditions, { resource: other.patient as FhirResource }, ...entriesOf(prefetch['conditions'])],
+    entry: [...conditions, { resource: other.patient }, ...entriesOf(prefetch['conditions'])],
   };
   const mark = service.logs.lines().length;
   const res = await call(req);

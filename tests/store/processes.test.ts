@@ -45,7 +45,11 @@ async function startServer(env: Record<string, string>): Promise<Proc> {
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      resolve(code);
+    }),
+  );
   const lines = (): Record<string, unknown>[] =>
     out
       .split('\n')
