@@ -24,7 +24,8 @@ export function toIssue(error: ErrorObject, prefix: string): Issue {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   let path = prefix;
   for (const segment of segments) {
-    path = /^\d+$/.test(segment) ? `${path}[${segment}]` : path === '' ? segment : `${path}.${segment}`;
+    if (/^\d+$/.test(segment)) path = `${path}[${segment}]`;
+    else path = path === '' ? segment : `${path}.${segment}`;
   }
   const params = error.params as Record<string, unknown>;
   const missing = typeof params['missingProperty'] === 'string' ? params['missingProperty'] : undefined;

@@ -66,7 +66,10 @@ export function resolveRelativeDate(value: string, now: Date): string | undefine
 
 export function resolveDates<T>(x: T, now: Date): T {
   if (typeof x === 'string') return (resolveRelativeDate(x, now) ?? x) as T;
-  if (Array.isArray(x)) return x.map((v) => resolveDates(v, now)) as T;
+  if (Array.isArray(x)) {
+    const list: readonly unknown[] = x;
+    return list.map((v) => resolveDates(v, now)) as T;
+  }
   if (x !== null && typeof x === 'object') {
     return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, resolveDates(v, now)])) as T;
   }

@@ -283,7 +283,8 @@ export function safeDosage(order: MedicationEntry, regimen: Regimen): SafeDosage
   const first = objects(order.resource.dosageInstruction)[0] ?? {};
   const reason = first['asNeededCodeableConcept'];
   const flag = first['asNeededBoolean'];
-  const route = isObject(first['route']) ? first['route'] : order.route === 'oral' ? ORAL_ROUTE : undefined;
+  let route: Json = first['route'];
+  if (!isObject(route)) route = order.route === 'oral' ? ORAL_ROUTE : undefined;
   const dosage: SafeDosage = {
     doseMg: regimen.doseMg,
     everyHours: regimen.everyHours,
