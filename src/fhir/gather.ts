@@ -285,7 +285,7 @@ export class DataGatherer {
 
     // MedicationRequests (drafts included) whose Medication nothing brought: one batch read.
     const wanted = unresolvedMedications([...scoped.entries, ...scoped.draftOrders], canFetch ? access : undefined);
-    if (wanted.length > 0 && canFetch && access !== undefined) {
+    if (wanted.length > 0 && canFetch) {
       const budget = startBudget(access);
       try {
         const found = await this.fetcher.read(access, wanted, budget);

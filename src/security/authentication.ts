@@ -39,14 +39,14 @@ export function audienceOf(req: Request, publicBaseUrl: string | undefined): str
  *  - development without issuers: calls are accepted unsigned, with a loud warning at start-up.
  * A valid JWT is then counted against its issuer's rate limit (RATE_LIMIT_PER_ISSUER).
  */
-export async function buildAuthentication(
+export function buildAuthentication(
   config: ServiceConfig,
   log: Logger,
   override?: Authenticator,
   jwksFetch?: JwksFetch,
   /** The shared database: JWT replay cache and per-issuer counts over every worker and instance. */
   store?: Store,
-): Promise<Authentication> {
+): Authentication {
   const production = config.mode === 'production';
   const issuers: TrustedIssuer[] = [];
   if (config.auth.trustedIssuersFile !== undefined)

@@ -38,7 +38,7 @@ function codeText(resource: Record<string, unknown> | undefined): string {
 
 function actionHtml(a: Action): Html {
   const resource = a.resource as unknown as Record<string, unknown> | undefined;
-  const what = a.type === 'delete' ? (a.resourceId ?? '') : `${String(resource?.['resourceType'] ?? '')}: ${codeText(resource)}`;
+  const what = a.type === 'delete' ? (a.resourceId ?? '') : `${a.resource?.resourceType ?? ''}: ${codeText(resource)}`;
   return html`<li><span class="badge">${a.type}</span> ${a.description} <span class="muted">— ${what}</span></li>`;
 }
 

@@ -215,8 +215,7 @@ ${feedback}
 
   /** The value sets a rule reads, from its declaration. */
   private valueSetsOf(rule: Rule): ValueSet[] {
-    const ids = rule.valueSets ?? [];
-    return ids.map((id) => this.deps.terminology.valueSet(id));
+    return rule.valueSets.map((id) => this.deps.terminology.valueSet(id));
   }
 
   private valueSetTable(vs: ValueSet, prefix: string): Html {
@@ -235,7 +234,7 @@ ${feedback}
   private example(topic: TopicCode, prefix: string): { scenario: ExampleScenario; card: Card } | undefined {
     const now = this.now();
     for (const name of scenarioNames()) {
-      const scenario = readScenarioFile<Omit<ExampleScenario, 'name' | 'patientId'>>(name, now);
+      const scenario = readScenarioFile(name, now);
       if (!scenario.expect.topics.includes(topic)) continue;
       const result = this.deps.pathway.run(scenario.hook, {
         now,

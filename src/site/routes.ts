@@ -55,7 +55,7 @@ export function siteRoutes(deps: SiteRoutesDeps): Router {
     sendHtml(res, deps.site.index(prefix));
   });
   router.get('/pathway/:topic', async (req, res) => {
-    const topic = String(req.params.topic ?? '');
+    const topic = req.params.topic;
     if (!deps.site.hasTopic(topic)) throw notHere(`topic "${topic.slice(0, 64)}"`);
     sendHtml(res, await deps.site.topic(topic, prefix));
   });
@@ -71,7 +71,7 @@ export function siteRoutes(deps: SiteRoutesDeps): Router {
       sendFhir(res, searchset(url === undefined ? all : all.filter((r) => r.url === url), fhirBase(req)));
     });
     router.get(`/fhir/${type}/:id`, (req, res) => {
-      const id = String(req.params.id ?? '');
+      const id = req.params.id;
       const resource = byId.get(id);
       if (resource === undefined) throw notHere(`${type} "${id.slice(0, 64)}"`);
       sendFhir(res, resource);
