@@ -76,7 +76,7 @@ export async function writeBulk(dir: string, n: number): Promise<void> {
     for (const r of replicate(ts[i % ts.length] ?? '[]', i)) {
       let out = files.get(r.resourceType);
       if (out === undefined) files.set(r.resourceType, (out = createWriteStream(join(dir, `${r.resourceType}.ndjson`))));
-      if (!out.write(`${JSON.stringify(r)}\n`)) await new Promise<void>((resolve) => out?.once('drain', resolve));
+      if (!out.write(`${JSON.stringify(r)}\n`)) await new Promise<void>((resolve) => out.once('drain', resolve));
     }
   }
   await Promise.all(

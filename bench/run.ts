@@ -84,8 +84,8 @@ function start(script: string, env: Record<string, string>, nodeArgs: string[] =
         if (m?.[1] !== undefined && line.includes('listening') && !resolved) {
           resolved = true;
           // Keep draining stdout (the service logs every request) without holding it in memory.
-          child.stdout?.off('data', onData);
-          child.stdout?.resume();
+          child.stdout.off('data', onData);
+          child.stdout.resume();
           resolve({
             child,
             port: Number(m[1]),
@@ -101,7 +101,7 @@ function start(script: string, env: Record<string, string>, nodeArgs: string[] =
       }
       if (buffer.length > 100_000) buffer = buffer.slice(-10_000);
     };
-    child.stdout?.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', (code) => {
       if (!resolved) reject(new Error(`${script} exited with ${code}`));
     });

@@ -82,7 +82,9 @@ export function mergeFigures(parts: readonly BurdenFigures[]): BurdenFigures {
   const out = emptyFigures(first.asOf, first.pathwayVersion, '');
   out.shards = [];
   for (const p of parts) {
-    if (p.format !== 'hip-pain-cds/burden' || p.version !== 1)
+    // Figures files come from disk (other runs, other versions): their header is checked whatever the type says.
+    const header: { format: string; version: number } = p;
+    if (header.format !== 'hip-pain-cds/burden' || header.version !== 1)
       throw new Error('not a burden figures file (format hip-pain-cds/burden v1)');
     if (p.asOf !== first.asOf || p.pathwayVersion !== first.pathwayVersion)
       throw new Error(
@@ -93,7 +95,8 @@ export function mergeFigures(parts: readonly BurdenFigures[]): BurdenFigures {
       out.shards.push(s);
     }
     for (const k of Object.keys(out.patients) as (keyof BurdenFigures['patients'])[]) out.patients[k] += p.patients[k];
-    for (const t of ALL_TOPICS) out.topics[t] += p.topics[t] ?? 0;
+    const topics: Partial<Record<TopicCode, number>> = p.topics; // a file from before a topic was added lacks it
+    for (const t of ALL_TOPICS) out.topics[t] += topics[t] ?? 0;
     p.cardsPerPatient.forEach((n, i) => {
       bump(out.cardsPerPatient, i, n);
     });

@@ -162,7 +162,7 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
   const corsOrigin = options.corsOrigin ?? '*';
   const repo = new MemoryRepository();
   const router = new FhirRouter();
-  router.add('GET', 'metadata', async () => [allOk, capabilities()]);
+  router.add('GET', 'metadata', () => Promise.resolve([allOk, capabilities()]));
   const requests: FhirRequestRecord[] = [];
   let fault = options.fault;
   let delayMs = options.delayMs ?? 0;
@@ -173,11 +173,11 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
   const load = async (bundle: R4Bundle): Promise<R4Bundle> => {
     const [outcome, result] = await router.handleRequest(fhirRequest('POST', '', bundle), repo);
     if (getStatus(outcome) >= 300 || result?.resourceType !== 'Bundle')
-      throw new Error(`the FHIR server refused the Bundle: ${outcome.issue?.[0]?.details?.text ?? outcome.id ?? ''}`);
+      throw new Error(`the FHIR server refused the Bundle: ${outcome.issue[0]?.details?.text ?? outcome.id ?? ''}`);
     const failed = (result.entry ?? []).flatMap((e, i) =>
-      e.response?.status?.startsWith('2') === true
+      e.response?.status.startsWith('2') === true
         ? []
-        : [`entry ${i}: ${e.response?.status ?? 'no status'} ${e.response?.outcome?.issue?.[0]?.details?.text ?? ''}`],
+        : [`entry ${i}: ${e.response?.status ?? 'no status'} ${e.response?.outcome?.issue[0]?.details?.text ?? ''}`],
     );
     if (failed.length > 0) throw new Error(`${failed.length} entries failed: ${failed.slice(0, 5).join('; ')}`);
     return result as unknown as R4Bundle;
@@ -250,7 +250,7 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
 
     let parsed: unknown;
     let routeMethod = method as HttpMethod;
-    const [path = '', query = ''] = splitOnce(relative, '?');
+    const [path, query] = splitOnce(relative, '?');
     const contentType = req.headers['content-type'] ?? '';
     if (method === 'POST' && /^[A-Z][A-Za-z]+\/_search$/.test(path)) {
       // POST [type]/_search: the same search as GET, parameters from the form body (and the URL).
