@@ -46,16 +46,29 @@ function paths(x: Json, prefix: (string | number)[] = [], out: (string | number)
 
 type Mutation = { kind: 'replace'; value: Json } | { kind: 'delete' } | { kind: 'wrap' } | { kind: 'stringify' };
 
+/** A mutation of the whole document: replaced, wrapped in an array, sent as a string, or deleted (null). */
+function mutateWhole(doc: Json, m: Mutation): Json {
+  switch (m.kind) {
+    case 'replace':
+      return m.value;
+    case 'wrap':
+      return [doc];
+    case 'stringify':
+      return JSON.stringify(doc);
+    case 'delete':
+      return null;
+  }
+}
+
 function mutate(doc: Json, path: (string | number)[], m: Mutation): Json {
-  if (path.length === 0)
-    return m.kind === 'replace' ? m.value : m.kind === 'wrap' ? [doc] : m.kind === 'stringify' ? JSON.stringify(doc) : null;
+  if (path.length === 0) return mutateWhole(doc, m);
   const copy = structuredClone(doc) as Record<string | number, Json>;
   let parent = copy;
   for (const p of path.slice(0, -1)) parent = parent[p] as Record<string | number, Json>;
   const last = path[path.length - 1] as string | number;
   if (m.kind === 'delete') {
     if (Array.isArray(parent)) parent.splice(last as number, 1);
-    else delete parent[last];
+    else Reflect.deleteProperty(parent, last);
   } else if (m.kind === 'replace') parent[last] = m.value;
   else if (m.kind === 'wrap') parent[last] = [parent[last] as Json];
   else parent[last] = JSON.stringify(parent[last]);

@@ -66,7 +66,9 @@ describe('POST /cds-services/{id}: the request', () => {
       'hook',
       'hookInstance',
     ]);
-    const byWhere = Object.fromEntries(issues(res.body).map((i) => [(i.expression ?? [])[0], i.diagnostics]));
+    const byWhere: Record<string, string | undefined> = Object.fromEntries(
+      issues(res.body).map((i) => [(i.expression ?? [])[0], i.diagnostics]),
+    );
     expect(byWhere.hook).toBe('hook is required');
     expect(byWhere.hookInstance).toBe('hookInstance must NOT have fewer than 1 characters');
     expect(byWhere['fhirAuthorization.access_token']).toBe('fhirAuthorization.access_token is required');

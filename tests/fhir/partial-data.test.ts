@@ -35,8 +35,8 @@ beforeAll(async () => {
   service = await testService({ FHIR_TIMEOUT_MS: '5000' }, { now: () => NOW });
 }, 60_000);
 afterAll(async () => {
-  await service?.close();
-  await fhir?.close();
+  await service.close();
+  await fhir.close();
 });
 afterEach(() => {
   fhir.setFault(undefined);

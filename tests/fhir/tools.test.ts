@@ -32,8 +32,8 @@ function run(
   children.push(child);
   let out = '';
   let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const done = new Promise<number | null>((resolve) =>
     child.on('exit', (code) => {
       resolve(code);

@@ -236,7 +236,7 @@ describe('FHIR queries', () => {
   beforeAll(async () => {
     fhir = await startFhirServer({ seed: [scenarioBundle(scenario).bundle] });
   }, 60_000);
-  afterAll(() => fhir?.close());
+  afterAll(() => fhir.close());
   afterEach(() => {
     fhir.setFault(undefined);
   });

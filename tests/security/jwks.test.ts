@@ -220,7 +220,7 @@ test('an allowlisted jku has its own cache entry; the issuer jwksUrl is not used
 });
 
 describe('localKeySet: only public asymmetric keys can verify', () => {
-  test('symmetric (oct) and private keys in a fetched set are dropped', async () => {
+  test('symmetric (oct) and private keys in a fetched set are dropped', () => {
     const priv = { ...k1.jwk, kid: 'private', d: 'AAAA' };
     const oct = { kty: 'oct', kid: 'hmac', k: Buffer.from('secret').toString('base64url'), alg: 'HS256' };
     const set = localKeySet({ keys: [k1.jwk, k2.jwk, priv, oct] });

@@ -41,7 +41,7 @@ async function startService(): Promise<string> {
     const timer = setTimeout(() => {
       reject(new Error(`the service did not start: ${out}`));
     }, 15_000);
-    proc.stdout?.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       for (const line of out.split('\n')) {
         if (!line.includes('hip-pain-cds listening')) continue;
@@ -118,9 +118,11 @@ maybe('the pathway site in headless Chromium', () => {
     const res = await page.goto(`${base}/pathway`);
     expect(res?.status()).toBe(200);
     expect(await page.locator('h1').count()).toBe(1);
-    const hrefs = (await page.locator('main a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))).map(
-      (h) => new URL(h, `${base}/pathway`).href,
-    );
+    const hrefs = (
+      await page
+        .locator('main a')
+        .evaluateAll((as: { getAttribute(name: string): string | null }[]) => as.map((a) => a.getAttribute('href') ?? ''))
+    ).map((h) => new URL(h, `${base}/pathway`).href);
     for (const topic of ALL_TOPICS) expect(hrefs).toContain(`${base}/pathway/${topic}`);
     for (const href of new Set(hrefs)) {
       const r = await page.request.get(href);

@@ -69,7 +69,7 @@ describe('GET /pathway/<topic>', () => {
     const res = await request(service.app).get('/pathway/nsaid-gastroprotection');
     const ppi = service.terminology.valueSet('medication-ppi');
     for (const c of ppi.codes) expect(res.text).toContain(`<code>${c.code}</code>`);
-    for (const rule of RULES) for (const id of rule.valueSets ?? []) expect(() => service.terminology.valueSet(id)).not.toThrow();
+    for (const rule of RULES) for (const id of rule.valueSets) expect(() => service.terminology.valueSet(id)).not.toThrow();
   });
 
   test('an unknown topic answers 404 with an OperationOutcome', async () => {
