@@ -35,13 +35,24 @@ function runNode(args: string[]): Promise<string> {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${args.join(' ')} exited ${String(code)}`))));
+    child.on('exit', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`${args.join(' ')} exited ${String(code)}`));
+    });
   });
 }
 
 async function cli(input: string, workers: number, dir: string): Promise<Stats> {
   const stats = join(dir, `stats-${String(workers)}-${String(Date.now())}.json`);
-  await runNode([projectPath('dist', 'tools', 'burden', 'cli.js'), input, '--workers', String(workers), '--quiet', '--stats', stats]);
+  await runNode([
+    projectPath('dist', 'tools', 'burden', 'cli.js'),
+    input,
+    '--workers',
+    String(workers),
+    '--quiet',
+    '--stats',
+    stats,
+  ]);
   return JSON.parse(readFileSync(stats, 'utf8')) as Stats;
 }
 

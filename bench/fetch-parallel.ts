@@ -98,7 +98,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < calls; i++) ms.push(await once());
     rows.push({ mode: m.mode, stats: stats(ms) });
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      server.close(() => {
+        resolve();
+      });
       server.closeAllConnections();
     });
     await service.close();

@@ -89,7 +89,10 @@ observer.observe({ entryTypes: ['gc'] });
 const heapUsed = (): number => getHeapSpaceStatistics().reduce((sum, s) => sum + s.space_used_size, 0);
 const post = (session: Session, method: string, params: object): Promise<unknown> =>
   new Promise((resolve, reject) => {
-    session.post(method, params, (err, result) => (err !== null ? reject(err) : resolve(result)));
+    session.post(method, params, (err, result) => {
+      if (err !== null) reject(err);
+      else resolve(result);
+    });
   });
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 

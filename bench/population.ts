@@ -60,7 +60,10 @@ export function writeBundles(dir: string, n: number): void {
   const ts = templates();
   for (let i = 0; i < n; i++) {
     const resources = replicate(ts[i % ts.length] ?? '[]', i);
-    writeFileSync(join(dir, `patient-${String(i).padStart(6, '0')}.json`), JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) }));
+    writeFileSync(
+      join(dir, `patient-${String(i).padStart(6, '0')}.json`),
+      JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: resources.map((resource) => ({ resource })) }),
+    );
   }
 }
 
@@ -73,8 +76,17 @@ export async function writeBulk(dir: string, n: number): Promise<void> {
     for (const r of replicate(ts[i % ts.length] ?? '[]', i)) {
       let out = files.get(r.resourceType);
       if (out === undefined) files.set(r.resourceType, (out = createWriteStream(join(dir, `${r.resourceType}.ndjson`))));
-      if (!out.write(`${JSON.stringify(r)}\n`)) await new Promise<void>((resolve) => out?.once('drain', resolve));
+      if (!out.write(`${JSON.stringify(r)}\n`)) await new Promise<void>((resolve) => out.once('drain', resolve));
     }
   }
-  await Promise.all([...files.values()].map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
+  await Promise.all(
+    [...files.values()].map(
+      (s) =>
+        new Promise<void>((resolve) =>
+          s.end(() => {
+            resolve();
+          }),
+        ),
+    ),
+  );
 }

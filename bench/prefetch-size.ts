@@ -38,7 +38,7 @@ const prefetch = buildPrefetch(definition, resources);
 const request: CdsRequest = {
   hook: 'patient-view',
   hookInstance: randomUUID(),
-  context: { userId: 'Practitioner/bench', patientId } as CdsRequest['context'],
+  context: { userId: 'Practitioner/bench', patientId },
   prefetch,
 };
 const text = JSON.stringify(request);

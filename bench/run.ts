@@ -59,7 +59,7 @@ function parseArgs(argv: string[]): Args {
     ...(only !== undefined ? { only: new Set(only.split(',')) } : {}),
     cpuProf: argv.includes('--cpu-prof'),
     noLayers: argv.includes('--no-layers'),
-    ...(get('service') !== undefined ? { service: get('service') as string } : {}),
+    ...(get('service') !== undefined ? { service: get('service') } : {}),
   };
 }
 
@@ -87,17 +87,19 @@ function start(script: string, env: Record<string, string>, nodeArgs: string[] =
       buffer += d.toString();
       for (const line of buffer.split('\n')) {
         const m = /"port":(\d+)/.exec(line);
-        if (m?.[1] !== undefined && /listening/.test(line) && !resolved) {
+        if (m?.[1] !== undefined && line.includes('listening') && !resolved) {
           resolved = true;
           // Keep draining stdout (the service logs every request) without holding it in memory.
-          child.stdout?.off('data', onData);
-          child.stdout?.resume();
+          child.stdout.off('data', onData);
+          child.stdout.resume();
           resolve({
             child,
             port: Number(m[1]),
             stop: () =>
               new Promise((r) => {
-                child.once('exit', () => r());
+                child.once('exit', () => {
+                  r();
+                });
                 child.kill('SIGTERM');
               }),
           });
@@ -105,7 +107,7 @@ function start(script: string, env: Record<string, string>, nodeArgs: string[] =
       }
       if (buffer.length > 100_000) buffer = buffer.slice(-10_000);
     };
-    child.stdout?.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', (code) => {
       if (!resolved) reject(new Error(`${script} exited with ${code}`));
     });

@@ -84,7 +84,9 @@ async function main(): Promise<void> {
         if (m?.[1] !== undefined && line.includes('listening') && ++seen === workers) resolve(Number(m[1]));
       }
     });
-    child.once('exit', (code) => reject(new Error(`service exited with ${code}`)));
+    child.once('exit', (code) => {
+      reject(new Error(`service exited with ${code}`));
+    });
   });
   const rssStart = rssMb(child.pid ?? 0);
   const result = await autocannon({

@@ -98,6 +98,7 @@ export function createApp(deps: AppDeps): express.Express {
       diagnostics: `nothing at ${req.method} ${req.path.slice(0, 100)}; the CDS services are at GET /cds-services`,
     });
   });
-  app.use(errorHandler((req) => req.log ?? log));
+  // requestContext (the first middleware) defines req.log; an error raised before it is logged with `log`.
+  app.use(errorHandler((req) => ('log' in req ? req.log : log)));
   return app;
 }

@@ -8,6 +8,13 @@ import { createLogger, type Logger } from './log.js';
 import { serveClusterMetrics } from './metrics.js';
 import { buildService, type ServiceOverrides } from './service.js';
 
+/** The answer to malformed HTTP, by Node's error code: headers too large, too slow, anything else 400. */
+function clientErrorAnswer(code: string | undefined): { status: number; reason: string; code: string } {
+  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, reason: 'Request Header Fields Too Large', code: 'too-long' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, reason: 'Request Timeout', code: 'timeout' };
+  return { status: 400, reason: 'Bad Request', code: 'structure' };
+}
+
 /**
  * `npm start`: the compiled service on PORT (default 3000). With WEB_CONCURRENCY > 1 a primary process forks
  * that many workers (node:cluster) sharing the port. SIGTERM/SIGINT stop accepting, finish what is in flight,
@@ -31,10 +38,10 @@ export async function startServer(
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Malformed HTTP, oversized headers, time-outs: answer if the socket still can, never crash.
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const answer = clientErrorAnswer(err.code);
     if (socket.writable)
       socket.end(
-        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: application/fhir+json\r\n\r\n${JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: status === 431 ? 'too-long' : status === 408 ? 'timeout' : 'structure', diagnostics: 'malformed HTTP request' }] })}`,
+        `HTTP/1.1 ${answer.status} ${answer.reason}\r\nConnection: close\r\nContent-Type: application/fhir+json\r\n\r\n${JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: answer.code, diagnostics: 'malformed HTTP request' }] })}`,
       );
     else socket.destroy();
   });
@@ -43,7 +50,9 @@ export async function startServer(
     server.once('error', (err) => {
       reject(new Error(`cannot listen on HOST ${config.host} PORT ${config.port}: ${err.message}`));
     });
-    server.listen(config.port, config.host, () => resolve());
+    server.listen(config.port, config.host, () => {
+      resolve();
+    });
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -68,7 +77,9 @@ export async function startServer(
   const close = async (): Promise<void> => {
     metricsServer?.close();
     await new Promise<void>((resolve) => {
-      server.close(() => resolve());
+      server.close(() => {
+        resolve();
+      });
       server.closeIdleConnections();
     });
     await service.close();

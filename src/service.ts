@@ -96,7 +96,7 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     log.warn('PATIENT_HASH_SECRET is not set: patients are hashed with the development key (production requires a secret)');
   const hash = patientHasher(config.storage.patientHashSecret);
   const issuedCards = new IssuedCards(store, hash, log);
-  const auth = await buildAuthentication(config, log, overrides.authenticator, overrides.jwksFetch, store);
+  const auth = buildAuthentication(config, log, overrides.authenticator, overrides.jwksFetch, store);
   const policy = new FhirServerPolicy({
     allowHttp: config.fhir.allowHttp,
     openModeServers: config.fhir.allowedServers,
@@ -137,7 +137,9 @@ export async function buildService(config: ServiceConfig, overrides: ServiceOver
     feedback,
     authenticate: auth.middleware as (req: Request, res: Response, next: NextFunction) => void,
     authenticateRequest: auth.authenticate,
-    checkFhirServer: (fhirServer, caller) => policy.check(fhirServer, caller),
+    checkFhirServer: (fhirServer, caller) => {
+      policy.check(fhirServer, caller);
+    },
     site: { site, knowledge: buildKnowledge(terminology, templates) },
     now: overrides.now ?? (() => new Date()),
     store,

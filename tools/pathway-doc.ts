@@ -36,7 +36,12 @@ function codesOf(resource: Record<string, unknown> | undefined): string {
  * by title; the evidence is here, one link away, and on the topic's page.
  */
 export function topicDocumentation(t: CardTemplate, sources: Record<string, PathwaySource>): string[] {
-  const out = [`**Cited on the card:** ${t.sources.map((k) => `“${sources[k]?.title ?? k}”`).join('; ')}`, '', '**Evidence from the pathway sources:**', ''];
+  const out = [
+    `**Cited on the card:** ${t.sources.map((k) => `“${sources[k]?.title ?? k}”`).join('; ')}`,
+    '',
+    '**Evidence from the pathway sources:**',
+    '',
+  ];
   for (const e of t.documentation.evidence) {
     const src = sources[e.source];
     out.push(`- ${e.statement} — *${src?.title ?? e.source}*, ${e.section}`);
@@ -57,7 +62,13 @@ function describeAction(a: ActionTemplate): string {
     : '';
   const side =
     a.laterality !== undefined
-      ? ` — for one hip: the side the hip conditions name is added (bodySite, text${a.laterality.codes !== undefined ? `; side-specific codes ${Object.values(a.laterality.codes).map((c) => `${c.code} "${c.display}"`).join(', ')}` : ''}), or the text asks to confirm it`
+      ? ` — for one hip: the side the hip conditions name is added (bodySite, text${
+          a.laterality.codes !== undefined
+            ? `; side-specific codes ${Object.values(a.laterality.codes)
+                .map((c) => `${c.code} "${c.display}"`)
+                .join(', ')}`
+            : ''
+        }), or the text asks to confirm it`
       : '';
   const text = (x: unknown): string => (typeof x === 'string' ? x : '');
   return `create ${text(r['resourceType'])} (${text(r['intent'])}): ${codesOf(r)}${dose}${side}`;
@@ -99,7 +110,7 @@ export function renderPathwayDoc(): string {
     'the card fires and when it must not, exactly what it says, what it suggests (with every code), every statement of',
     'the source documents that belongs to it, and the test patients that prove it. Each topic ends with a sign-off line.',
     'The two sources are 2025 clinical summaries of guidelines published on a medical information site (Dr.Oracle),',
-    'not professional-society guidelines; cards cite them by title as the pathway\'s sources.',
+    "not professional-society guidelines; cards cite them by title as the pathway's sources.",
     '',
     '"Fires when" and "Must not fire when" list the named conditions the code runs (src/pathway/conditions.ts and each',
     "rule's own), with the terms of docs/clinical-spec.md §2. An excluded patient (under 18, deceased, or an active hip",

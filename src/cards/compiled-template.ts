@@ -33,7 +33,7 @@ function lookupIn(stack: Stack, name: string, parts: readonly string[] | undefin
       let hit = false;
       for (let i = 0; x !== null && x !== undefined && i < parts.length; i++) {
         const part = parts[i] as string;
-        if (i === parts.length - 1) hit = hasProperty(x, part) || (typeof x !== 'object' && Object.hasOwn(Object(x), part));
+        if (i === parts.length - 1) hit = hasProperty(x, part) || (typeof x !== 'object' && Object.hasOwn(Object(x) as object, part));
         x = (x as Record<string, unknown>)[part];
       }
       if (hit) return x;
@@ -68,7 +68,7 @@ function compileTokens(tokens: readonly Token[], partials: Readonly<Record<strin
         if (type === '&')
           return (stack) => {
             const v = get(stack);
-            return v === null || v === undefined ? '' : String(v);
+            return v === null || v === undefined ? '' : stringOf(v);
           };
         return (stack, escape) => {
           const v = get(stack);
@@ -116,7 +116,7 @@ function compileTokens(tokens: readonly Token[], partials: Readonly<Record<strin
             : partial;
         let compiled: Part | undefined;
         // Compiled on first use: a partial may name itself.
-        return (stack, escape) => (compiled ??= join(compileTokens(Mustache.parse(text) as Token[], partials)))(stack, escape);
+        return (stack, escape) => (compiled ??= join(compileTokens(Mustache.parse(text), partials)))(stack, escape);
       }
       default:
         // '!' comments and '=' delimiter changes write nothing.
@@ -148,7 +148,7 @@ export function compileTemplate(template: string, partials: Readonly<Record<stri
   }
   let compiled = byTemplate.get(template);
   if (compiled === undefined) {
-    const render = join(compileTokens(Mustache.parse(template) as Token[], partials));
+    const render = join(compileTokens(Mustache.parse(template), partials));
     compiled = (view, escape) => render({ view, parent: undefined }, escape);
     byTemplate.set(template, compiled);
   }
@@ -164,3 +164,6 @@ export function renderTemplate(
 ): string {
   return compileTemplate(template, partials)(view, escape);
 }
+
+/** Mustache's text of a value: `String(value)`, exactly as Mustache writes it (objects included). */
+const stringOf: (value: unknown) => string = String;

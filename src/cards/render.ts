@@ -67,8 +67,9 @@ function compile(template: unknown): { constant: boolean; fill: Filler } {
     };
   }
   if (Array.isArray(template)) {
-    const parts = template.map(compile);
-    if (parts.every((p) => p.constant)) return { constant: true, fill: () => template };
+    const list: readonly unknown[] = template;
+    const parts = list.map(compile);
+    if (parts.every((p) => p.constant)) return { constant: true, fill: () => list };
     return { constant: false, fill: (view) => parts.map((p) => p.fill(view)) };
   }
   if (template !== null && typeof template === 'object') {

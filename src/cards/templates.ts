@@ -246,8 +246,9 @@ function* strings(x: unknown): Generator<string> {
 
 export function loadCardTemplates(folder = projectPath('cards')): CardTemplates {
   const ajv = new Ajv({ allErrors: true, strict: false });
-  const checkTemplate = ajv.compile(templateSchema);
-  const checkShared = ajv.compile(sharedSchema);
+  // The schemas check the YAML; the interfaces above are what a file that passes them holds.
+  const checkTemplate = ajv.compile<CardTemplate>(templateSchema);
+  const checkShared = ajv.compile<SharedTemplates>(sharedSchema);
   const sharedFile = `${folder}/_shared.yaml`;
   const shared = readYamlFile(sharedFile);
   if (!checkShared(shared)) throw new Error(`${sharedFile}: ${ajv.errorsText(checkShared.errors)}`);
@@ -255,13 +256,13 @@ export function loadCardTemplates(folder = projectPath('cards')): CardTemplates 
   for (const file of dataFiles(folder, ['.yaml'])) {
     const data = readYamlFile(file);
     if (!checkTemplate(data)) throw new Error(`${file}: ${ajv.errorsText(checkTemplate.errors)}`);
-    const t = data as CardTemplate;
+    const t = data;
     if (t.topic !== basename(file, '.yaml')) throw new Error(`${file}: topic "${t.topic}" must match the file name`);
     if (t.suggestions !== undefined && Object.keys(t.suggestions).length > 0 && t.selectionBehavior === undefined) {
       throw new Error(`${file}: a card with suggestions needs selectionBehavior`);
     }
-    const unknownSources = t.sources.filter((k) => !(k in (shared as SharedTemplates).sources));
-    const unknownEvidence = t.documentation.evidence.filter((e) => !(e.source in (shared as SharedTemplates).sources));
+    const unknownSources = t.sources.filter((k) => !(k in shared.sources));
+    const unknownEvidence = t.documentation.evidence.filter((e) => !(e.source in shared.sources));
     if (unknownSources.length > 0 || unknownEvidence.length > 0)
       throw new Error(`${file}: sources not in _shared.yaml: ${[...unknownSources, ...unknownEvidence.map((e) => e.source)].join(', ')}`);
     if (t.indicator !== 'info' && t.overrideReasons === undefined)
@@ -272,7 +273,7 @@ export function loadCardTemplates(folder = projectPath('cards')): CardTemplates 
   }
   const missing = ALL_TOPICS.filter((topic) => !byTopic.has(topic));
   if (missing.length > 0) throw new Error(`cards/ lacks templates for: ${missing.join(', ')}`);
-  const s = shared as SharedTemplates;
+  const s = shared;
   for (const p of Object.values(s.partials)) Mustache.parse(p);
   Mustache.parse(s.sourcesLine);
   return { shared: s, byTopic };

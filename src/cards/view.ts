@@ -120,12 +120,9 @@ function promView(t: PromTrend, shared: SharedTemplates, config: PathwayConfig):
   } else {
     text = name;
   }
-  const why =
-    t.noTrendBecause !== undefined
-      ? label(shared, 'noTrend', t.noTrendBecause, config)
-      : t.improving
-        ? label(shared, 'trend', 'improving')
-        : label(shared, 'trend', 'not-improving');
+  let why: string;
+  if (t.noTrendBecause !== undefined) why = label(shared, 'noTrend', t.noTrendBecause, config);
+  else why = label(shared, 'trend', t.improving ? 'improving' : 'not-improving');
   return { instrument: name, text, why, improving: t.improving };
 }
 
@@ -135,7 +132,9 @@ export function baseView(facts: PatientFacts, config: PathwayConfig, shared: Sha
   const episodeCondition = facts.hipConditions.find((c) => c.onset?.getTime() === facts.episodeStart?.getTime()) ?? main;
   const riskFactors = facts.giRiskFactors.map((r) => {
     const name = label(shared, 'giRisk', r.kind, config);
-    const detail = r.kind === 'age' ? (facts.age !== undefined ? `age ${facts.age}` : '') : (r.entry?.display ?? '');
+    let detail: string;
+    if (r.kind === 'age') detail = facts.age !== undefined ? `age ${facts.age}` : '';
+    else detail = r.entry?.display ?? '';
     return { label: name, detail, text: detail !== '' ? `${name} (${detail})` : name };
   });
   const contraindications = facts.duloxetineContraindications.map((c) => {

@@ -121,7 +121,8 @@ export class FeedbackService {
       await store.addToCounter(`feedback-unknown-card:${serviceId}`, unknown).catch((err: unknown) => {
         log.warn({ err: (err as Error).message }, 'unknown-card feedback not counted');
       });
-    for (const { row } of items) if (created.has(row.key)) metrics.feedback(row.topic, row.outcome, row.override_code ?? undefined);
+    for (const { row } of items)
+      if (created.has(row.key)) metrics.feedback(row.topic, row.outcome, row.override_code ?? undefined);
     for (const { row, quiet } of items)
       // The log names the card and topic, the outcome and the reason code; never the free-text comment.
       log.info(

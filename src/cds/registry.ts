@@ -54,7 +54,7 @@ export class ServiceRegistry {
 
 export function expandPrefetchTemplate(template: string, terminology: Terminology): string {
   const expanded = template.replace(VALUE_SET_TOKEN, (_m, ids: string) => terminology.expandForSearch(ids.split(',')));
-  const leftover = expanded.replace(ALLOWED_TOKENS, '').match(/\{\{[^}]*\}\}/);
+  const leftover = /\{\{[^}]*\}\}/.exec(expanded.replace(ALLOWED_TOKENS, ''));
   if (leftover) throw new Error(`prefetch template uses an unsupported token ${leftover[0]}: ${template}`);
   if (expanded.length > MAX_TEMPLATE_LENGTH)
     throw new Error(
@@ -65,11 +65,11 @@ export function expandPrefetchTemplate(template: string, terminology: Terminolog
 
 export function loadServiceRegistry(terminology: Terminology, folder = projectPath('hooks')): ServiceRegistry {
   const ajv = new Ajv({ allErrors: true, strict: false });
-  const check = ajv.compile(definitionSchema);
+  const check = ajv.compile<CdsServiceDefinition>(definitionSchema);
   const definitions = dataFiles(folder, ['.json']).map((file) => {
     const data = readJsonFile(file);
     if (!check(data)) throw new Error(`${file}: ${ajv.errorsText(check.errors)}`);
-    const d = data as CdsServiceDefinition;
+    const d = data;
     if (d.id !== basename(file, '.json')) throw new Error(`${file}: id "${d.id}" must match the file name`);
     const prefetch = Object.fromEntries(Object.entries(d.prefetch).map(([k, t]) => [k, expandPrefetchTemplate(t, terminology)]));
     return { ...d, prefetch };

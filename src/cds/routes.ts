@@ -84,7 +84,9 @@ export function hookCall(deps: HookCallDeps): (req: Request, body: unknown) => P
       ...(req.abortSignal !== undefined ? { signal: req.abortSignal } : {}),
       now: deps.now(),
       baseUrl: baseUrlOf(req, deps.publicBaseUrl),
-      checkFhirServer: (fhirServer) => deps.checkFhirServer(fhirServer, caller),
+      checkFhirServer: (fhirServer) => {
+        deps.checkFhirServer(fhirServer, caller);
+      },
     });
     // The caller's card profile (its trusted-issuer entry's `profile`).
     return applyCardProfile(caller?.profile, response);

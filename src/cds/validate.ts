@@ -24,7 +24,8 @@ export function toIssue(error: ErrorObject, prefix: string): Issue {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   let path = prefix;
   for (const segment of segments) {
-    path = /^\d+$/.test(segment) ? `${path}[${segment}]` : path === '' ? segment : `${path}.${segment}`;
+    if (/^\d+$/.test(segment)) path = `${path}[${segment}]`;
+    else path = path === '' ? segment : `${path}.${segment}`;
   }
   const params = error.params as Record<string, unknown>;
   const missing = typeof params['missingProperty'] === 'string' ? params['missingProperty'] : undefined;
@@ -50,7 +51,7 @@ export function toIssue(error: ErrorObject, prefix: string): Issue {
     code: error.keyword === 'type' || error.keyword === 'format' ? 'value' : 'invalid',
     expression: path === '' ? undefined : where,
     diagnostics: `${where} ${message}`,
-  } as Issue;
+  };
 }
 
 /** ajv keywords that only repeat what another error already says (if/then, anyOf branches). */
@@ -150,7 +151,7 @@ export function normaliseFeedback(item: FeedbackInput['feedback'][number]): Feed
   const { overrideReasons, ...rest } = item;
   const first = overrideReasons?.[0];
   if (rest.overrideReason !== undefined || first === undefined) return rest;
-  const reason: Reason = 'code' in first && typeof first['code'] === 'string' ? { reason: first } : first;
+  const reason: Reason = 'code' in first && typeof first.code === 'string' ? { reason: first } : first;
   return { ...rest, overrideReason: reason };
 }
 

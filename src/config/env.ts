@@ -63,14 +63,17 @@ export function oneOf<T extends string>(env: Env, name: string, allowed: readonl
   return value as T;
 }
 
+/** Bytes in one unit of a size setting (b, or no unit, is 1). */
+const SIZE_UNITS: Readonly<Record<string, number>> = { kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
 /** Sizes such as "5mb", "512kb" or a number of bytes. */
 export function bytes(env: Env, name: string, fallback: number): number {
   const value = raw(env, name);
   if (value === undefined) return fallback;
   const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(value);
-  if (!m || m[1] === undefined) throw new ConfigError(`${name} must be a size such as 5mb or 1048576, got "${value}"`);
+  if (m?.[1] === undefined) throw new ConfigError(`${name} must be a size such as 5mb or 1048576, got "${value}"`);
   const unit = (m[2] ?? 'b').toLowerCase();
-  const factor = unit === 'gb' ? 1024 ** 3 : unit === 'mb' ? 1024 ** 2 : unit === 'kb' ? 1024 : 1;
+  const factor = SIZE_UNITS[unit] ?? 1;
   return Math.floor(Number(m[1]) * factor);
 }
 

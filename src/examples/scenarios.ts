@@ -66,7 +66,10 @@ export function resolveRelativeDate(value: string, now: Date): string | undefine
 
 export function resolveDates<T>(x: T, now: Date): T {
   if (typeof x === 'string') return (resolveRelativeDate(x, now) ?? x) as T;
-  if (Array.isArray(x)) return x.map((v) => resolveDates(v, now)) as T;
+  if (Array.isArray(x)) {
+    const list: readonly unknown[] = x;
+    return list.map((v) => resolveDates(v, now)) as T;
+  }
   if (x !== null && typeof x === 'object') {
     return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, resolveDates(v, now)])) as T;
   }
@@ -89,13 +92,12 @@ export function withSubject(resource: FhirResource, patientId: string): FhirReso
   return { ...resource, subject: { reference: `Patient/${patientId}` } } as FhirResource;
 }
 
-/** Reads one scenario file with its dates resolved against `now`. */
-export function readScenarioFile<T extends Omit<ExampleScenario, 'name' | 'patientId'>>(
-  name: string,
-  now: Date,
-  dir = SCENARIO_DIR,
-): T & { name: string; patientId: string } {
-  const raw = resolveDates(readJsonFile(join(dir, `${name}.json`)) as T, now);
+/**
+ * Reads one scenario file with its dates resolved against `now`. Every other field of the file is kept (the
+ * test fixtures also hold what the cards must show: tools/fixtures/scenarios.ts).
+ */
+export function readScenarioFile(name: string, now: Date, dir = SCENARIO_DIR): ExampleScenario {
+  const raw = resolveDates(readJsonFile(join(dir, `${name}.json`)) as Omit<ExampleScenario, 'name' | 'patientId'>, now);
   const patientId = raw.patient.id;
   if (patientId === undefined) throw new Error(`scenario ${name}: the patient needs an id`);
   return {

@@ -70,7 +70,10 @@ export class FhirHttpFetcher implements FhirFetcher {
     const combined = AbortSignal.any([signal, cancel.signal]);
     const one = async (q: FhirQuery): Promise<readonly [string, QueryOutcome]> => {
       try {
-        return [q.key, { entries: await metrics.timeFhirQuery(q.template, () => this.all(access, q, signal, combined)) }] as const;
+        return [
+          q.key,
+          { entries: await metrics.timeFhirQuery(q.template, () => this.all(access, q, signal, combined)) },
+        ] as const;
       } catch (err) {
         if (err instanceof FhirQueryError && failsAlone(err.reason) && !READ.test(q.url))
           return [q.key, { failure: err }] as const;

@@ -211,7 +211,7 @@ export class DataGatherer {
       const why = whyMissing(state);
       if (canFetch) {
         try {
-          toFetch.push({ key, template, url: fillTemplate(template, request.context as unknown as Record<string, unknown>) });
+          toFetch.push({ key, template, url: fillTemplate(template, request.context) });
           continue;
         } catch (err) {
           // A template token this call has no value for (e.g. {{userPractitionerId}} for a user who is not a Practitioner).
@@ -285,7 +285,7 @@ export class DataGatherer {
 
     // MedicationRequests (drafts included) whose Medication nothing brought: one batch read.
     const wanted = unresolvedMedications([...scoped.entries, ...scoped.draftOrders], canFetch ? access : undefined);
-    if (wanted.length > 0 && canFetch && access !== undefined) {
+    if (wanted.length > 0 && canFetch) {
       const budget = startBudget(access);
       try {
         const found = await this.fetcher.read(access, wanted, budget);

@@ -78,7 +78,7 @@ export class GuardedTransport {
               callback(err, '', 4);
               return;
             }
-            const list = addresses as unknown as LookupAddress[];
+            const list = addresses;
             if (list.some((a) => forbidden(a.address))) {
               callback(
                 Object.assign(new Error('refused: the FHIR server resolves to a forbidden address'), { code: 'EFORBIDDEN' }),

@@ -67,7 +67,9 @@ export interface HookHandlerDeps {
  */
 export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response) => void {
   const { log } = deps;
-  const fail = (req: Request, res: Response, err: unknown): void => answerError(err, res, () => req.log);
+  const fail = (req: Request, res: Response, err: unknown): void => {
+    answerError(err, res, () => req.log);
+  };
 
   const answer = (req: Request, res: Response, body: unknown): void => {
     req.body = body;
@@ -75,7 +77,9 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
       (response) => {
         if (!res.headersSent) sendJson(res, 200, response); // the time-out (503) may have answered already
       },
-      (err: unknown) => fail(req, res, err),
+      (err: unknown) => {
+        fail(req, res, err);
+      },
     );
   };
 
@@ -108,8 +112,12 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
     if (pending === undefined) authenticated(req, res);
     else
       pending.then(
-        () => authenticated(req, res),
-        (err: unknown) => fail(req, res, err),
+        () => {
+          authenticated(req, res);
+        },
+        (err: unknown) => {
+          fail(req, res, err);
+        },
       );
   };
 
@@ -126,8 +134,12 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
     }
     if (limited instanceof Promise)
       limited.then(
-        (refused) => allowed(req, res, refused),
-        (err: unknown) => fail(req, res, err),
+        (refused) => {
+          allowed(req, res, refused);
+        },
+        (err: unknown) => {
+          fail(req, res, err);
+        },
       );
     else allowed(req, res, limited);
   };

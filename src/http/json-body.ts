@@ -49,7 +49,9 @@ export function readJsonBody(req: Request, limit: number, done: JsonBodyDone): v
     if (size > limit) fail(tooLarge());
     else chunks.push(chunk);
   };
-  const cutShort = (): void => fail(new HttpError(400, { code: 'incomplete', diagnostics: 'request body was cut short' }));
+  const cutShort = (): void => {
+    fail(new HttpError(400, { code: 'incomplete', diagnostics: 'request body was cut short' }));
+  };
   req.on('data', onData);
   req.once('aborted', cutShort);
   req.once('error', cutShort);

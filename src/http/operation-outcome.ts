@@ -27,13 +27,17 @@ export function operationOutcome(issues: readonly Issue[]): OperationOutcome {
  * An error with an HTTP status and the issues that explain it. Everything that answers non-2xx throws or
  * passes one of these; the error middleware turns it into an OperationOutcome.
  */
+function isIssueList(issues: readonly Issue[] | Issue): issues is readonly Issue[] {
+  return Array.isArray(issues);
+}
+
 export class HttpError extends Error {
   readonly status: number;
   readonly issues: readonly Issue[];
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(status: number, issues: readonly Issue[] | Issue, headers: Record<string, string> = {}) {
-    const list = Array.isArray(issues) ? issues : [issues as Issue];
+    const list = isIssueList(issues) ? issues : [issues];
     super(list.map((i) => i.diagnostics).join('; '));
     this.name = 'HttpError';
     this.status = status;

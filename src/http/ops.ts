@@ -90,7 +90,9 @@ export function metricsHandler(token: string | undefined) {
 async function withTimeout(readiness: Readiness, ms: number): Promise<{ ready: boolean; detail?: string }> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<{ ready: boolean; detail: string }>((resolve) => {
-    timer = setTimeout(() => resolve({ ready: false, detail: `the readiness check did not answer within ${ms} ms` }), ms);
+    timer = setTimeout(() => {
+      resolve({ ready: false, detail: `the readiness check did not answer within ${ms} ms` });
+    }, ms);
   });
   try {
     return await Promise.race([
@@ -196,13 +198,20 @@ export async function listenMetrics(
     };
     const outcome = (code: string, diagnostics: string): string =>
       JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, diagnostics }] });
-    if (path !== '/metrics') return answer(404, outcome('not-found', 'only GET /metrics is served on METRICS_PORT'));
-    if (req.method !== 'GET') return answer(405, outcome('not-supported', 'use GET'), { Allow: 'GET' });
+    if (path !== '/metrics') {
+      answer(404, outcome('not-found', 'only GET /metrics is served on METRICS_PORT'));
+      return;
+    }
+    if (req.method !== 'GET') {
+      answer(405, outcome('not-supported', 'use GET'), { Allow: 'GET' });
+      return;
+    }
     if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
       log.warn({ metricsAuth: req.headers.authorization === undefined ? 'missing' : 'wrong' }, 'metrics token not accepted');
-      return answer(401, outcome('login', 'GET /metrics needs the metrics token (METRICS_TOKEN) as Authorization: Bearer'), {
+      answer(401, outcome('login', 'GET /metrics needs the metrics token (METRICS_TOKEN) as Authorization: Bearer'), {
         'WWW-Authenticate': METRICS_REALM,
       });
+      return;
     }
     text().then(
       (body) => {
@@ -217,7 +226,9 @@ export async function listenMetrics(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(port, host, () => {
+      resolve();
+    });
   });
   return server;
 }

@@ -167,7 +167,10 @@ export class RateLimiter {
           this.flushing = false;
           if ([...this.windows.values()].some((w) => w.pending > 0)) {
             // More arrived while the statement ran (or it failed: retry in a second, not in a tight loop).
-            if (this.now() - this.lastFailure < 1000) setTimeout(() => this.scheduleFlush(), 1000).unref();
+            if (this.now() - this.lastFailure < 1000)
+              setTimeout(() => {
+                this.scheduleFlush();
+              }, 1000).unref();
             else this.scheduleFlush();
           }
         });

@@ -280,10 +280,11 @@ export interface SafeDosage {
 const ORAL_ROUTE = { coding: [{ system: 'http://snomed.info/sct', code: '26643006', display: 'Oral route' }] };
 
 export function safeDosage(order: MedicationEntry, regimen: Regimen): SafeDosage {
-  const first = objects(order.resource.dosageInstruction as Json)[0] ?? {};
+  const first = objects(order.resource.dosageInstruction)[0] ?? {};
   const reason = first['asNeededCodeableConcept'];
   const flag = first['asNeededBoolean'];
-  const route = isObject(first['route']) ? first['route'] : order.route === 'oral' ? ORAL_ROUTE : undefined;
+  let route: Json = first['route'];
+  if (!isObject(route)) route = order.route === 'oral' ? ORAL_ROUTE : undefined;
   const dosage: SafeDosage = {
     doseMg: regimen.doseMg,
     everyHours: regimen.everyHours,

@@ -38,7 +38,9 @@ export interface PlainCoding {
 export function codingsOf(x: Json): PlainCoding[] {
   const out: PlainCoding[] = [];
   for (const cc of objects(x)) {
-    const list = cc['coding'] !== undefined ? objects(cc['coding']) : 'code' in cc || 'system' in cc ? [cc] : [];
+    let list: Record<string, Json>[] = [];
+    if (cc['coding'] !== undefined) list = objects(cc['coding']);
+    else if ('code' in cc || 'system' in cc) list = [cc];
     for (const c of list) {
       const coding: PlainCoding = {};
       const system = str(c['system']);

@@ -46,14 +46,14 @@ export function audienceOf(req: Request, publicBaseUrl: string | undefined): str
  *  - development without issuers: calls are accepted unsigned, with a loud warning at start-up.
  * A valid JWT is then counted against its issuer's rate limit (RATE_LIMIT_PER_ISSUER).
  */
-export async function buildAuthentication(
+export function buildAuthentication(
   config: ServiceConfig,
   log: Logger,
   override?: Authenticator,
   jwksFetch?: JwksFetch,
   /** The shared database: JWT replay cache and per-issuer counts over every worker and instance. */
   store?: Store,
-): Promise<Authentication> {
+): Authentication {
   const production = config.mode === 'production';
   const issuers: TrustedIssuer[] = [];
   if (config.auth.trustedIssuersFile !== undefined)
@@ -145,7 +145,9 @@ export async function buildAuthentication(
       return undefined;
     }
     return (authenticator as Authenticator).authenticate(authorization, audienceOf(req, config.publicBaseUrl)).then(
-      (caller) => accepted(caller, req, res),
+      (caller) => {
+        accepted(caller, req, res);
+      },
       (err: unknown) => refused(err, req),
     );
   };
@@ -153,7 +155,10 @@ export async function buildAuthentication(
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const pending = authenticate(req, res);
     if (pending === undefined) next();
-    else pending.then(() => next(), next);
+    else
+      pending.then(() => {
+        next();
+      }, next);
   };
 
   return { authenticate, middleware, serversForIssuer: (iss) => servers.get(iss) ?? [], issuers, required, jwks };

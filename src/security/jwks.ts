@@ -1,4 +1,5 @@
 import { createLocalJWKSet, type CryptoKey, type FlattenedJWSInput, type JSONWebKeySet, type JWTHeaderParameters } from 'jose';
+import type { ReadableStreamDefaultReader } from 'node:stream/web';
 import type { Logger } from '../log.js';
 
 /**
@@ -42,7 +43,8 @@ export const httpJwksFetch: JwksFetch = async (url, signal) => {
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = res.body?.getReader();
+  // The body of Node's fetch is typed as a stream of any; its chunks are bytes.
+  const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = res.body?.getReader();
   for (;;) {
     if (reader === undefined) break;
     const { done, value } = await reader.read();
@@ -90,7 +92,7 @@ export function localKeySet(jwks: JSONWebKeySet): { kids: Set<string>; getKey: K
   };
   return {
     kids: new Set(publicOnly.keys.map((k) => k.kid).filter((k): k is string => typeof k === 'string')),
-    getKey: createLocalJWKSet(publicOnly) as KeyGetter,
+    getKey: createLocalJWKSet(publicOnly),
   };
 }
 
@@ -147,7 +149,7 @@ export class JwksCache {
       // No usable set and a fetch was tried a moment ago: do not fetch again.
       throw new JwksError('jwks-unavailable', `the JWK Set at ${url} is not available (fetch rate limited)`);
     }
-    if (entry === undefined || !entry.kids.has(kid)) throw new JwksError('unknown-kid', `no key ${kid} in ${url}`);
+    if (!entry?.kids.has(kid)) throw new JwksError('unknown-kid', `no key ${kid} in ${url}`);
     return entry.getKey;
   }
 
@@ -165,7 +167,10 @@ export class JwksCache {
         return entry;
       })
       .catch((err: unknown) => {
-        this.options.log?.warn({ jwksUrl: url, error: (err as Error).message?.slice(0, 200) }, 'JWK Set fetch failed');
+        this.options.log?.warn(
+          { jwksUrl: url, error: err instanceof Error ? err.message.slice(0, 200) : undefined },
+          'JWK Set fetch failed',
+        );
         throw err;
       })
       .finally(() => this.inflight.delete(url));

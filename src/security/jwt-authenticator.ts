@@ -147,7 +147,7 @@ export class JwtAuthenticator implements Authenticator {
     // The key: out-of-band keys first; else the allowlisted jku; else the configured JWKS URL.
     let getKey;
     const oob = this.outOfBand.get(issuer.iss);
-    if (oob !== undefined && oob.kids.has(header.kid)) getKey = oob.getKey;
+    if (oob?.kids.has(header.kid)) getKey = oob.getKey;
     else {
       const url = issuer.fetchJwks === false ? undefined : (header.jku ?? issuer.jwksUrl);
       if (url === undefined) throw fail(oob !== undefined ? 'unknown-kid' : 'no-key-source');

@@ -110,7 +110,7 @@ export function readTrustedIssuers(file: string, options: ReadIssuersOptions = {
   const httpsOnly = options.httpsOnly ?? false;
   const label = options.setting === undefined ? file : `${options.setting} ${file}`;
   const ajv = new Ajv({ allErrors: true, strict: false });
-  const check = ajv.compile(schema);
+  const check = ajv.compile<{ issuers: TrustedIssuer[] }>(schema);
   let data: unknown;
   try {
     data = readYamlFile(file);
@@ -118,7 +118,7 @@ export function readTrustedIssuers(file: string, options: ReadIssuersOptions = {
     throw new Error(options.setting === undefined ? (err as Error).message : `${options.setting}: ${(err as Error).message}`);
   }
   if (!check(data)) throw new Error(`${label}: ${schemaErrorsText(check.errors)}`);
-  const issuers = (data as { issuers: TrustedIssuer[] }).issuers;
+  const issuers = data.issuers;
   const seen = new Set<string>();
   for (const i of issuers) {
     const where = `${label}: issuer ${i.iss}`;

@@ -30,8 +30,7 @@ export function markdownToHtml(md: string): Html {
 function codeText(resource: Record<string, unknown> | undefined): string {
   if (resource === undefined) return '';
   const concept = (resource['code'] ?? resource['medicationCodeableConcept']) as
-    | { text?: string; coding?: { code?: string; display?: string; system?: string }[] }
-    | undefined;
+    { text?: string; coding?: { code?: string; display?: string; system?: string }[] } | undefined;
   const coding = concept?.coding?.[0];
   const name = concept?.text ?? coding?.display ?? '';
   return coding?.code !== undefined ? `${name} (${coding.code})` : name;
@@ -39,7 +38,7 @@ function codeText(resource: Record<string, unknown> | undefined): string {
 
 function actionHtml(a: Action): Html {
   const resource = a.resource as unknown as Record<string, unknown> | undefined;
-  const what = a.type === 'delete' ? (a.resourceId ?? '') : `${String(resource?.['resourceType'] ?? '')}: ${codeText(resource)}`;
+  const what = a.type === 'delete' ? (a.resourceId ?? '') : `${a.resource?.resourceType ?? ''}: ${codeText(resource)}`;
   return html`<li><span class="badge">${a.type}</span> ${a.description} <span class="muted">— ${what}</span></li>`;
 }
 
@@ -49,7 +48,9 @@ export function cardHtml(card: Card): Html {
   <p class="summary">${card.summary}</p>
   ${card.detail !== undefined ? markdownToHtml(card.detail) : ''}
   ${(card.suggestions ?? []).map(
-    (s) => html`<div class="suggestion"><p><strong>${s.label}</strong>${s.isRecommended === true ? html` <span class="badge">recommended</span>` : ''}</p>
+    (
+      s,
+    ) => html`<div class="suggestion"><p><strong>${s.label}</strong>${s.isRecommended === true ? html` <span class="badge">recommended</span>` : ''}</p>
     <ul>${(s.actions ?? []).map(actionHtml)}</ul></div>`,
   )}
   ${

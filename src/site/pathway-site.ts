@@ -152,7 +152,9 @@ ${configLeaves(pathwayConfig).map(([k, v]) => html`<tr><td><code>${k}</code></td
 <dl>
 <dt>Fires when all of these hold</dt><dd><ul>${rule.when.map((c) => html`<li>${c.name}</li>`)}</ul></dd>
 <dt>Must not fire when any of these holds</dt><dd>${
-      rule.unless.length > 0 ? html`<ul>${rule.unless.map((c) => html`<li>${c.name}</li>`)}</ul>` : 'no exclusion beyond the trigger'
+      rule.unless.length > 0
+        ? html`<ul>${rule.unless.map((c) => html`<li>${c.name}</li>`)}</ul>`
+        : 'no exclusion beyond the trigger'
     }</dd>
 ${rule.suggests !== undefined ? html`<dt>Suggestion</dt><dd>${rule.suggests}</dd>` : ''}
 </dl>
@@ -193,11 +195,12 @@ ${
 <p>The statements of the pathway's sources that this topic rests on. The sources are 2025 clinical summaries of
 guidelines published on a medical information site, not professional-society guidelines:</p>
 <ul>${t.sources.map((key) => {
-  const src = templates.shared.sources[key];
-  return html`<li><cite>${src?.title ?? key}</cite> <span class="muted">(${src?.publisher ?? ''}, updated ${src?.updated ?? ''})</span></li>`;
-})}</ul>
+      const src = templates.shared.sources[key];
+      return html`<li><cite>${src?.title ?? key}</cite> <span class="muted">(${src?.publisher ?? ''}, updated ${src?.updated ?? ''})</span></li>`;
+    })}</ul>
 ${t.documentation.evidence.map(
-  (e) => html`<blockquote><p>${e.statement}</p><footer class="muted">${templates.shared.sources[e.source]?.title ?? e.source} — ${e.section}</footer></blockquote>`,
+  (e) =>
+    html`<blockquote><p>${e.statement}</p><footer class="muted">${templates.shared.sources[e.source]?.title ?? e.source} — ${e.section}</footer></blockquote>`,
 )}
 ${
   (t.documentation.notes ?? []).length > 0
@@ -212,8 +215,7 @@ ${feedback}
 
   /** The value sets a rule reads, from its declaration. */
   private valueSetsOf(rule: Rule): ValueSet[] {
-    const ids = rule.valueSets ?? [];
-    return ids.map((id) => this.deps.terminology.valueSet(id));
+    return rule.valueSets.map((id) => this.deps.terminology.valueSet(id));
   }
 
   private valueSetTable(vs: ValueSet, prefix: string): Html {
@@ -232,7 +234,7 @@ ${feedback}
   private example(topic: TopicCode, prefix: string): { scenario: ExampleScenario; card: Card } | undefined {
     const now = this.now();
     for (const name of scenarioNames()) {
-      const scenario = readScenarioFile<Omit<ExampleScenario, 'name' | 'patientId'>>(name, now);
+      const scenario = readScenarioFile(name, now);
       if (!scenario.expect.topics.includes(topic)) continue;
       const result = this.deps.pathway.run(scenario.hook, {
         now,
@@ -262,7 +264,9 @@ ${feedback}
     ];
     const svg = await barChartSvg(bars, { title: `${t.display}: cards and what clinicians answered`, xTitle: 'cards' });
     const rate =
-      summary.issued !== undefined && summary.issued > 0 ? `${Math.round((100 * summary.accepted) / summary.issued)} %` : 'not known';
+      summary.issued !== undefined && summary.issued > 0
+        ? `${Math.round((100 * summary.accepted) / summary.issued)} %`
+        : 'not known';
     const issued = summary.issued !== undefined ? `${summary.issued} cards issued, ` : '';
     return html`<section aria-labelledby="feedback">
 <h2 id="feedback">Feedback</h2>

@@ -33,7 +33,11 @@ function searchset<T extends CodeSystem | ValueSet>(resources: readonly T[], bas
     resourceType: 'Bundle',
     type: 'searchset',
     total: resources.length,
-    entry: resources.map((resource) => ({ fullUrl: `${base}/${resource.resourceType}/${resource.id ?? ''}`, resource, search: { mode: 'match' } })),
+    entry: resources.map((resource) => ({
+      fullUrl: `${base}/${resource.resourceType}/${resource.id ?? ''}`,
+      resource,
+      search: { mode: 'match' },
+    })),
   };
 }
 
@@ -44,13 +48,14 @@ function notHere(what: string): HttpError {
 export function siteRoutes(deps: SiteRoutesDeps): Router {
   const router = express.Router({ caseSensitive: true, strict: false });
   const prefix = deps.publicBaseUrl !== undefined ? new URL(deps.publicBaseUrl).pathname.replace(/\/+$/, '') : '';
-  const fhirBase = (req: Request): string => `${deps.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`}/fhir`;
+  const fhirBase = (req: Request): string =>
+    `${deps.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`}/fhir`;
 
   router.get('/pathway', (_req, res) => {
     sendHtml(res, deps.site.index(prefix));
   });
   router.get('/pathway/:topic', async (req, res) => {
-    const topic = String(req.params['topic'] ?? '');
+    const topic = req.params.topic;
     if (!deps.site.hasTopic(topic)) throw notHere(`topic "${topic.slice(0, 64)}"`);
     sendHtml(res, await deps.site.topic(topic, prefix));
   });
@@ -66,7 +71,7 @@ export function siteRoutes(deps: SiteRoutesDeps): Router {
       sendFhir(res, searchset(url === undefined ? all : all.filter((r) => r.url === url), fhirBase(req)));
     });
     router.get(`/fhir/${type}/:id`, (req, res) => {
-      const id = String(req.params['id'] ?? '');
+      const id = req.params.id;
       const resource = byId.get(id);
       if (resource === undefined) throw notHere(`${type} "${id.slice(0, 64)}"`);
       sendFhir(res, resource);

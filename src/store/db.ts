@@ -57,7 +57,9 @@ function openSqlite(file: string, choice: SqliteDriverChoice): { database: Sqlit
   if (isNodeSqlite(nodeSqlite) && choice !== 'better-sqlite3') {
     const raw = new nodeSqlite.DatabaseSync(file);
     const database: SqliteDatabase = {
-      close: () => raw.close(),
+      close: () => {
+        raw.close();
+      },
       prepare: (text: string): SqliteStatement => {
         const stmt = raw.prepare(text);
         return {
@@ -96,8 +98,10 @@ export function openDatabase(options: DatabaseOptions): OpenDatabase {
       connectionTimeoutMillis: 5_000,
       // int8 (counts, millisecond times) as numbers: every value stored fits in 2^53.
       types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+        getTypeParser: (oid, format) => {
+          if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+          return pg.types.getTypeParser(oid, format ?? 'text') as unknown;
+        },
       },
     });
     // An idle connection that breaks (database restart) must not crash the process; the next query reconnects.

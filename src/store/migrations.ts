@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
 import type { Engine } from './db.js';
 
@@ -76,6 +77,13 @@ const migrations: Record<string, Migration> = {
 /** The migrations this version knows, in order. */
 export const MIGRATION_NAMES = Object.keys(migrations).sort();
 
+/** What a failed migration threw: an Error's message, a thrown string, or anything else as node prints it. */
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  return inspect(error);
+}
+
 /**
  * Runs every pending migration (under the lock); throws when one fails. Returns the names that ran here.
  * `set` replaces the migrations (tests).
@@ -103,7 +111,7 @@ export async function migrate(
         });
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`database migration ${failed} failed: ${errorText(error)}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -122,9 +122,9 @@ export class Store {
     const every = options.sweepEveryMs ?? 10 * 60_000;
     if (every > 0) {
       store.sweeper = setInterval(() => {
-        store
-          .sweep(Date.now())
-          .catch((err: unknown) => options.log.warn({ err: (err as Error).message }, 'database sweep failed'));
+        store.sweep(Date.now()).catch((err: unknown) => {
+          options.log.warn({ err: (err as Error).message }, 'database sweep failed');
+        });
       }, every);
       store.sweeper.unref();
     }
@@ -198,7 +198,7 @@ export class Store {
         )
         .returning(['key', 'window_start', 'count'])
         .execute();
-      for (const r of rows) out.set(r.key, { windowStart: Number(r.window_start), count: Number(r.count) });
+      for (const r of rows) out.set(r.key, { windowStart: r.window_start, count: r.count });
     }
     return out;
   }
@@ -220,7 +220,7 @@ export class Store {
     for (const part of chunks(unique)) {
       if (part.length === 0) continue;
       const rows = await this.db.selectFrom('issued_card').selectAll().where('uuid', 'in', part).execute();
-      for (const r of rows) out.set(r.uuid, { ...r, issued_at: Number(r.issued_at) });
+      for (const r of rows) out.set(r.uuid, r);
     }
     return out;
   }
@@ -277,7 +277,8 @@ export class Store {
   async counter(prefix: string): Promise<number> {
     const row = await this.db
       .selectFrom('counter')
-      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('value'), eb.lit(0)).as('total'))
+      // PostgreSQL's sum of a bigint is a numeric, which node-postgres gives as a string.
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('value'), eb.lit(0)).as('total'))
       .where('name', 'like', `${prefix}%`)
       .executeTakeFirst();
     return Number(row?.total ?? 0);
@@ -291,12 +292,11 @@ export class Store {
       .where('patient_hash', '=', patientHash)
       .where('until_ms', '>', nowMs)
       .execute();
-    return rows.map((r) => ({ topic: r.topic, untilMs: Number(r.until_ms), reason: r.reason }));
+    return rows.map((r) => ({ topic: r.topic, untilMs: r.until_ms, reason: r.reason }));
   }
 
   async allFeedback(): Promise<FeedbackTable[]> {
-    const rows = await this.db.selectFrom('feedback').selectAll().orderBy('received_at').orderBy('key').execute();
-    return rows.map((r) => ({ ...r, received_at: Number(r.received_at) }));
+    return this.db.selectFrom('feedback').selectAll().orderBy('received_at').orderBy('key').execute();
   }
 
   /**
@@ -326,14 +326,14 @@ export class Store {
       }
       return e;
     };
-    for (const r of issued) entry(r.topic).issued += Number(r.n);
+    for (const r of issued) entry(r.topic).issued += r.n;
     for (const r of outcomes) {
       const e = entry(r.topic);
-      if (r.outcome === 'accepted') e.accepted += Number(r.n);
+      if (r.outcome === 'accepted') e.accepted += r.n;
       else {
-        e.overridden += Number(r.n);
+        e.overridden += r.n;
         const reason = r.override_code ?? '(none)';
-        e.overriddenByReason[reason] = (e.overriddenByReason[reason] ?? 0) + Number(r.n);
+        e.overriddenByReason[reason] = (e.overriddenByReason[reason] ?? 0) + r.n;
       }
     }
     const topics = [...byTopic.values()]

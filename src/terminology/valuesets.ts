@@ -327,8 +327,8 @@ function escapeRegExp(s: string): string {
 /** Reads and checks every file of valuesets/ (or another folder). Any problem stops start-up. */
 export function loadTerminology(folder = projectPath('valuesets')): Terminology {
   const ajv = new Ajv({ allErrors: true, strict: false });
-  const checkValueSet = ajv.compile(valueSetSchema);
-  const checkProducts = ajv.compile(productsSchema);
+  const checkValueSet = ajv.compile<ValueSet>(valueSetSchema);
+  const checkProducts = ajv.compile<{ products: Product[] }>(productsSchema);
   const valueSets: ValueSet[] = [];
   let products: Product[] = [];
   for (const file of dataFiles(folder, ['.json'])) {
@@ -336,11 +336,11 @@ export function loadTerminology(folder = projectPath('valuesets')): Terminology 
     const name = basename(file, '.json');
     if (name === 'medication-products') {
       if (!checkProducts(data)) throw new Error(`${file}: ${ajv.errorsText(checkProducts.errors)}`);
-      products = (data as { products: Product[] }).products;
+      products = data.products;
       continue;
     }
     if (!checkValueSet(data)) throw new Error(`${file}: ${ajv.errorsText(checkValueSet.errors)}`);
-    const vs = data as ValueSet;
+    const vs = data;
     if (vs.id !== name) throw new Error(`${file}: id "${vs.id}" must match the file name`);
     valueSets.push(vs);
   }

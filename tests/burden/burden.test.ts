@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CdsRequest, CdsResponse } from '../../src/cds/types.js';
+import type { CdsRequest } from '../../src/cds/types.js';
 import { projectPath } from '../../src/data-files.js';
 import { ALL_TOPICS } from '../../src/pathway/topics.js';
 import { type BurdenFigures, mergeFigures } from '../../tools/burden/figures.js';
@@ -38,7 +38,9 @@ function burden(args: string[]): Promise<{ code: number | null; stdout: string; 
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('exit', (code) => {
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -62,12 +64,12 @@ async function expectedFromTheService(): Promise<{ topics: Record<string, number
     const req: CdsRequest = {
       hook: 'patient-view',
       hookInstance: randomUUID(),
-      context: { userId: 'Practitioner/burden', patientId } as never,
+      context: { userId: 'Practitioner/burden', patientId },
       prefetch: buildPrefetch(svc, resources),
     };
     const res = await cds(service.app).hook('hip-pain-patient-view', req);
-    for (const c of (res.body as CdsResponse).cards) topics[c.source.topic?.code ?? ''] = (topics[c.source.topic?.code ?? ''] ?? 0) + 1;
-    cards += (res.body as CdsResponse).cards.length;
+    for (const c of res.body.cards) topics[c.source.topic?.code ?? ''] = (topics[c.source.topic?.code ?? ''] ?? 0) + 1;
+    cards += res.body.cards.length;
     read++;
   }
   return { topics, cards, read };
@@ -108,7 +110,9 @@ describe('npm run burden', () => {
     expect(strip(fromBulk)).toEqual(strip(base));
     expect(strip(withWorkers)).toEqual(strip(base));
 
-    const parts = await Promise.all(['1/3', '2/3', '3/3'].map((s) => figures([SYNTHEA, '--as-of', 'last-encounter', '--shard', s])));
+    const parts = await Promise.all(
+      ['1/3', '2/3', '3/3'].map((s) => figures([SYNTHEA, '--as-of', 'last-encounter', '--shard', s])),
+    );
     expect(parts.map((p) => p.patients.read).reduce((a, b) => a + b, 0)).toBe(base.patients.read);
     const merged = mergeFigures(parts);
     expect(strip(merged)).toEqual(strip(base));
@@ -152,9 +156,16 @@ describe('deploy/burden/indexed-job.yaml: a population split across machines', (
     const { parse } = await import('yaml');
     const manifest = parse(readFileSync(projectPath('deploy', 'burden', 'indexed-job.yaml'), 'utf8')) as {
       kind: string;
-      spec: { completionMode: string; completions: number; parallelism: number; template: { spec: { containers: { args: string[] }[] } } };
+      spec: {
+        completionMode: string;
+        completions: number;
+        parallelism: number;
+        template: { spec: { containers: { args: string[] }[] } };
+      };
     };
-    expect(() => new Job(manifest as never).validate()).not.toThrow();
+    expect(() => {
+      new Job(manifest as never).validate();
+    }).not.toThrow();
     expect(manifest.spec.completionMode).toBe('Indexed');
     const args = manifest.spec.template.spec.containers[0]?.args.join(' ') ?? '';
     expect(args).toContain('node dist/tools/burden/cli.js');

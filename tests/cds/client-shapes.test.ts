@@ -33,9 +33,11 @@ afterAll(async () => {
 const epicId = (n: number): string => `e${'Q7.x-Z3b'.repeat(40)}`.slice(0, n);
 
 const issues = (body: unknown): { code?: string; expression?: string[]; diagnostics?: string }[] =>
-  (body as OperationOutcome).issue as never;
+  (body as OperationOutcome).issue;
 
-type Draft = { resource: FhirResource & { id?: string } };
+interface Draft {
+  resource: FhirResource & { id?: string };
+}
 const draftsOf = (body: OrderSelectRequest | OrderSignRequest): Draft[] =>
   (body.context.draftOrders as unknown as Bundle).entry as Draft[];
 

@@ -18,11 +18,19 @@ let base: string;
 beforeAll(async () => {
   service = await testService();
   server = service.app.listen(0, '127.0.0.1');
-  await new Promise<void>((r) => server.once('listening', () => r()));
+  await new Promise<void>((r) =>
+    server.once('listening', () => {
+      r();
+    }),
+  );
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
+  await new Promise<void>((r) =>
+    server.close(() => {
+      r();
+    }),
+  );
   await service.close();
 });
 
@@ -38,20 +46,33 @@ function paths(x: Json, prefix: (string | number)[] = [], out: (string | number)
 
 type Mutation = { kind: 'replace'; value: Json } | { kind: 'delete' } | { kind: 'wrap' } | { kind: 'stringify' };
 
+/** A mutation of the whole document: replaced, wrapped in an array, sent as a string, or deleted (null). */
+function mutateWhole(doc: Json, m: Mutation): Json {
+  switch (m.kind) {
+    case 'replace':
+      return m.value;
+    case 'wrap':
+      return [doc];
+    case 'stringify':
+      return JSON.stringify(doc);
+    case 'delete':
+      return null;
+  }
+}
+
 function mutate(doc: Json, path: (string | number)[], m: Mutation): Json {
-  if (path.length === 0)
-    return m.kind === 'replace' ? m.value : m.kind === 'wrap' ? [doc] : m.kind === 'stringify' ? JSON.stringify(doc) : null;
+  if (path.length === 0) return mutateWhole(doc, m);
   const copy = structuredClone(doc) as Record<string | number, Json>;
-  let parent = copy as Record<string | number, Json>;
+  let parent = copy;
   for (const p of path.slice(0, -1)) parent = parent[p] as Record<string | number, Json>;
   const last = path[path.length - 1] as string | number;
   if (m.kind === 'delete') {
     if (Array.isArray(parent)) parent.splice(last as number, 1);
-    else delete parent[last];
+    else Reflect.deleteProperty(parent, last);
   } else if (m.kind === 'replace') parent[last] = m.value;
   else if (m.kind === 'wrap') parent[last] = [parent[last] as Json];
   else parent[last] = JSON.stringify(parent[last]);
-  return copy as Json;
+  return copy;
 }
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(

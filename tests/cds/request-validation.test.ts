@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => service.close());
 
 const issues = (body: unknown): { code?: string; expression?: string[]; diagnostics?: string }[] =>
-  (body as OperationOutcome).issue as never;
+  (body as OperationOutcome).issue;
 const where = (body: unknown): string[] =>
   issues(body)
     .map((i) => (i.expression ?? [])[0] ?? '(none)')
@@ -66,11 +66,13 @@ describe('POST /cds-services/{id}: the request', () => {
       'hook',
       'hookInstance',
     ]);
-    const byWhere = Object.fromEntries(issues(res.body).map((i) => [(i.expression ?? [])[0], i.diagnostics]));
-    expect(byWhere['hook']).toBe('hook is required');
-    expect(byWhere['hookInstance']).toBe('hookInstance must NOT have fewer than 1 characters');
+    const byWhere: Record<string, string | undefined> = Object.fromEntries(
+      issues(res.body).map((i) => [(i.expression ?? [])[0], i.diagnostics]),
+    );
+    expect(byWhere.hook).toBe('hook is required');
+    expect(byWhere.hookInstance).toBe('hookInstance must NOT have fewer than 1 characters');
     expect(byWhere['fhirAuthorization.access_token']).toBe('fhirAuthorization.access_token is required');
-    expect(byWhere['fhirServer']).toBe('fhirServer is required when fhirAuthorization is present');
+    expect(byWhere.fhirServer).toBe('fhirServer is required when fhirAuthorization is present');
     expect(byWhere['fhirAuthorization.token_type']).toBe('fhirAuthorization.token_type must be "Bearer" (in any case)');
     expect(byWhere['context.patientId']).toBe('context.patientId is required');
   });

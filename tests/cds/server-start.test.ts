@@ -30,7 +30,11 @@ function start(env: Record<string, string>): {
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   children.push(child);
-  const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const done = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      resolve(code);
+    }),
+  );
   return {
     lines: () => out.split('\n').filter((l) => l.trim() !== ''),
     stderr: () => err,

@@ -61,7 +61,7 @@ describe('NODE_ENV', () => {
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => { resolve(c); }));
     expect(code).toBe(1);
     expect(err).toContain('hip-pain-cds: configuration error: NODE_ENV must be one of development, test, production');
     expect(out).not.toContain('listening');
@@ -205,11 +205,11 @@ describe('HOST and PORT', () => {
       });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => { resolve(c); }));
       expect(code).toBe(1);
       expect(err).toContain(`hip-pain-cds: cannot start: cannot listen on HOST 127.0.0.1 PORT ${port}: listen EADDRINUSE`);
     } finally {
-      await new Promise<void>((resolve) => taken.close(() => resolve()));
+      await new Promise<void>((resolve) => taken.close(() => { resolve(); }));
     }
   });
 });

@@ -27,7 +27,7 @@ export function serviceConfigVariables(): string[] {
   const names = new Set<string>();
   for (const file of sourceFiles(projectPath('src'))) {
     const text = readFileSync(file, 'utf8');
-    const patterns = file.includes(`${join('src', 'config')}`) ? [READER_CALL, ENV_INDEX, PROCESS_ENV] : [PROCESS_ENV];
+    const patterns = file.includes(join('src', 'config')) ? [READER_CALL, ENV_INDEX, PROCESS_ENV] : [PROCESS_ENV];
     for (const pattern of patterns) {
       for (const m of text.matchAll(pattern)) {
         const name = m[1] ?? m[2];

@@ -28,8 +28,8 @@ beforeAll(async () => {
   service = await testService({}, { now: () => NOW });
 }, 60_000);
 afterAll(async () => {
-  await service?.close();
-  await fhir?.close();
+  await service.close();
+  await fhir.close();
 });
 
 /** A card without what differs on every call (uuids, and the port of the test request in source.url). */
@@ -338,8 +338,8 @@ describe('a FHIR server that fails: 412 naming the query, within the time budget
     fast = await testService({ FHIR_TIMEOUT_MS: '400', LOG_LEVEL: 'trace' }, { now: () => NOW });
   });
   afterAll(async () => {
-    await fast?.close();
-    await failing?.close();
+    await fast.close();
+    await failing.close();
   });
   afterEach(() => {
     failing.setFault(undefined);

@@ -35,10 +35,12 @@ beforeAll(async () => {
   service = await testService({ FHIR_TIMEOUT_MS: '5000' }, { now: () => NOW });
 }, 60_000);
 afterAll(async () => {
-  await service?.close();
-  await fhir?.close();
+  await service.close();
+  await fhir.close();
 });
-afterEach(() => fhir.setFault(undefined));
+afterEach(() => {
+  fhir.setFault(undefined);
+});
 
 function normalised(res: CdsResponse): unknown {
   return JSON.parse(
@@ -94,8 +96,8 @@ async function firstPagePrefetch(req: CdsRequest): Promise<Record<string, unknow
   const definition = service.registry.get(SERVICE_FOR_HOOK[req.hook]);
   const out: Record<string, unknown> = {};
   for (const [key, template] of Object.entries(definition?.prefetch ?? {})) {
-    const url = `${fhir.url}/${fillTemplate(template, req.context as unknown as Record<string, unknown>)}`;
-    out[key] = (await (await fetch(url)).json()) as unknown;
+    const url = `${fhir.url}/${fillTemplate(template, req.context)}`;
+    out[key] = await (await fetch(url)).json();
   }
   return out;
 }
@@ -119,7 +121,7 @@ describe('a prefetch that is the first page of 20, with next links (the sandbox,
     req.fhirServer = fhir.url;
     req.fhirAuthorization = { access_token: TOKEN, token_type: 'Bearer', expires_in: 300, scope: 'user/*.read', subject: 'x' };
     const before = fhir.requests.length;
-    const res = await call(req as CdsRequest);
+    const res = await call(req);
     expect(res.status).toBe(200);
     expect(normalised(res.body)).toEqual(normalised(full.body));
     const sent = fhir.requests.slice(before);
@@ -133,7 +135,7 @@ describe('a prefetch that is the first page of 20, with next links (the sandbox,
   test('with fhirServer and no fhirAuthorization (an open server): followed without a token; the same cards', async () => {
     const req: CdsRequest = {
       ...syntheaRequest(),
-      prefetch: structuredClone(paged) as CdsRequest['prefetch'],
+      prefetch: structuredClone(paged),
       fhirServer: fhir.url,
     };
     const before = fhir.requests.length;
@@ -146,7 +148,7 @@ describe('a prefetch that is the first page of 20, with next links (the sandbox,
   });
 
   test('without fhirServer: 200 (not 412), the paged types unknown, only the cards that do not need them', async () => {
-    const req: CdsRequest = { ...syntheaRequest(), prefetch: structuredClone(paged) as CdsRequest['prefetch'] };
+    const req: CdsRequest = { ...syntheaRequest(), prefetch: structuredClone(paged) };
     const mark = service.logs.lines().length;
     const res = await call(req);
     expect(res.status).toBe(200);

@@ -32,9 +32,13 @@ function run(
   children.push(child);
   let out = '';
   let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      resolve(code);
+    }),
+  );
   return { child, out: () => out, err: () => err, done };
 }
 
@@ -48,9 +52,16 @@ async function waitFor<T>(f: () => T | undefined, ms: number): Promise<T> {
   }
 }
 
-async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T; headers: Headers }> {
+/** A JSON answer; the caller says what its body is (`as JsonAnswer<Bundle>`). */
+interface JsonAnswer<T> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+async function json(url: string, init?: RequestInit): Promise<JsonAnswer<unknown>> {
   const res = await fetch(url, init);
-  return { status: res.status, body: (await res.json()) as T, headers: res.headers };
+  return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
 describe('load-fixtures', () => {
@@ -69,12 +80,12 @@ describe('load-fixtures', () => {
       true,
     );
     const s = loadScenario('radiographs-first-pain-better-by-1-point', new Date());
-    const conditions = await json<Bundle>(`${fhir.url}/Condition?patient=${s.patientId}`);
+    const conditions = (await json(`${fhir.url}/Condition?patient=${s.patientId}`)) as JsonAnswer<Bundle>;
     expect(conditions.body.total).toBe(s.resources.filter((r) => r.resourceType === 'Condition').length);
     // A Synthea record: its Conditions point at its Patient by id, as on any server.
     const first = syntheaBundle(syntheaNames()[0] as string);
     const expected = (first.bundle.entry ?? []).filter((e) => e.resource?.resourceType === 'Condition').length;
-    const synthea = await json<Bundle>(`${fhir.url}/Condition?patient=${first.patientId}&_count=1000`);
+    const synthea = (await json(`${fhir.url}/Condition?patient=${first.patientId}&_count=1000`)) as JsonAnswer<Bundle>;
     expect(expected).toBeGreaterThan(0);
     expect(synthea.body.total).toBe(expected);
   }, 60_000);
@@ -148,20 +159,20 @@ describe('npm run demo', () => {
 
   test('its FHIR server answers what the CDS Hooks sandbox asks: metadata, Patient, POST _search with total, CORS', async () => {
     const origin = { Origin: 'https://sandbox.cds-hooks.org', Accept: 'application/json+fhir' };
-    const metadata = await json<CapabilityStatement>(`${fhirUrl()}/metadata`, { headers: origin });
+    const metadata = (await json(`${fhirUrl()}/metadata`, { headers: origin })) as JsonAnswer<CapabilityStatement>;
     expect(metadata.status).toBe(200);
     expect(metadata.body.fhirVersion).toBe('4.0.1');
     expect(metadata.headers.get('access-control-allow-origin')).toBe('*');
     const s = loadScenario('radiographs-first-pain-better-by-1-point', new Date());
-    const patient = await json<{ id: string }>(`${fhirUrl()}/Patient/${s.patientId}`, { headers: origin });
+    const patient = (await json(`${fhirUrl()}/Patient/${s.patientId}`, { headers: origin })) as JsonAnswer<{ id: string }>;
     expect(patient.body.id).toBe(s.patientId);
-    const all = await json<Bundle>(`${fhirUrl()}/Patient`, { headers: origin });
+    const all = (await json(`${fhirUrl()}/Patient`, { headers: origin })) as JsonAnswer<Bundle>;
     expect(all.body.total).toBe(scenarioNames().length + syntheaNames().length);
-    const searched = await json<Bundle>(`${fhirUrl()}/Condition/_search`, {
+    const searched = (await json(`${fhirUrl()}/Condition/_search`, {
       method: 'POST',
       headers: { ...origin, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: `patient=${s.patientId}`,
-    });
+    })) as JsonAnswer<Bundle>;
     expect(searched.body.total).toBe(s.resources.filter((r) => r.resourceType === 'Condition').length);
     const preflight = await fetch(`${fhirUrl()}/Condition/_search`, {
       method: 'OPTIONS',

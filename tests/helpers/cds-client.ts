@@ -44,7 +44,7 @@ export function checkCards(body: unknown): asserts body is CdsResponse {
 }
 
 function checkOperationOutcome(status: number, body: unknown, contentType: string | undefined): void {
-  if (!/json/.test(contentType ?? '')) throw new Error(`${status} answered ${contentType ?? 'no content type'}, not JSON`);
+  if (!(contentType ?? '').includes('json')) throw new Error(`${status} answered ${contentType ?? 'no content type'}, not JSON`);
   const oo = body as { resourceType?: string; issue?: { severity?: string; code?: string; diagnostics?: string }[] };
   if (oo.resourceType !== 'OperationOutcome' || !Array.isArray(oo.issue) || oo.issue.length === 0) {
     throw new Error(`${status} answered without an OperationOutcome: ${JSON.stringify(body).slice(0, 500)}`);
@@ -65,13 +65,13 @@ function checkOperationOutcome(status: number, body: unknown, contentType: strin
 function check(path: string, res: request.Response): Answer {
   const status = res.status;
   const body = res.body as unknown;
-  const type = res.headers['content-type'] as string | undefined;
+  const type = res.headers['content-type'];
   if (status >= 400) checkOperationOutcome(status, body, type);
   else if (status === 200 && /^\/cds-services\/[^/]+$/.test(path.split('?')[0] ?? '')) checkCards(body);
   else if (status === 200 && path === '/cds-services') {
     if (!validator.discovery(body)) throw new Error(`invalid discovery: ${JSON.stringify(validator.discovery.errors)}`);
   }
-  return { status, body, headers: res.headers as Record<string, string> };
+  return { status, body, headers: res.headers };
 }
 
 export function cds(app: Express) {

@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import type { DestinationStream } from 'pino';
 import { createLogger, type Logger } from '../../src/log.js';
 
 /** A real pino logger whose lines are kept in memory, to assert on what the service logs. */
@@ -11,7 +10,7 @@ export function captureLogs(level = 'trace'): { log: Logger; lines: () => Record
       cb();
     },
   });
-  const log = createLogger({ level, destination: stream as unknown as DestinationStream });
+  const log = createLogger({ level, destination: stream });
   return {
     log,
     text: () => chunks.join(''),

@@ -31,5 +31,5 @@ export function medication(extra: Record<string, unknown>): FhirResource {
     intent: 'order',
     subject: { reference: 'Patient/p1' },
     ...extra,
-  } as FhirResource;
+  };
 }

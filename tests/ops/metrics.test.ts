@@ -236,8 +236,10 @@ describe('FHIR queries', () => {
   beforeAll(async () => {
     fhir = await startFhirServer({ seed: [scenarioBundle(scenario).bundle] });
   }, 60_000);
-  afterAll(() => fhir?.close());
-  afterEach(() => fhir.setFault(undefined));
+  afterAll(() => fhir.close());
+  afterEach(() => {
+    fhir.setFault(undefined);
+  });
 
   const call = () =>
     cds(service.app).hook(
@@ -396,7 +398,9 @@ describe('WEB_CONCURRENCY=2: /metrics sums the workers', () => {
       const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body });
+        });
       });
       req.on('error', reject);
       req.end();

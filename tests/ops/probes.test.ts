@@ -15,8 +15,9 @@ import { makeKey, writeIssuersFile } from '../security/support.js';
  */
 
 const VERSION = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
-const PATHWAY_VERSION = (parseYaml(readFileSync(projectPath('cards', '_shared.yaml'), 'utf8')) as { pathway: { version: string } })
-  .pathway.version;
+const PATHWAY_VERSION = (
+  parseYaml(readFileSync(projectPath('cards', '_shared.yaml'), 'utf8')) as { pathway: { version: string } }
+).pathway.version;
 const about = { service: 'hip-pain-cds', version: VERSION, pathwayVersion: PATHWAY_VERSION };
 
 /** A readiness check that reports a start-up task (as the store's migrations) still running until it is done. */
@@ -139,7 +140,8 @@ describe('discovery carries the versions', () => {
     const res = await cds(service.app).get('/cds-services');
     const services = (res.body as { services: { id: string; extension?: Record<string, unknown> }[] }).services;
     expect(services).toHaveLength(3);
-    for (const s of services) expect(s.extension).toEqual({ [VERSION_EXTENSION]: { service: VERSION, pathway: PATHWAY_VERSION } });
+    for (const s of services)
+      expect(s.extension).toEqual({ [VERSION_EXTENSION]: { service: VERSION, pathway: PATHWAY_VERSION } });
     expect(VERSION_EXTENSION).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/); // reverse-domain notation
   });
 });

@@ -27,7 +27,10 @@ describe('daily acetaminophen maximum', () => {
   test('a daily dose that cannot be real (3e+21 g, above the implausible limit) cannot be computed', () => {
     const absurd = order(apap500, [every(6, 3e21, 'g')]);
     expect(dailyMaximum(absurd, APAP)).toMatchObject({ ok: true });
-    expect(dailyMaximum(absurd, APAP, 100000)).toEqual({ ok: false, reason: 'the computed daily dose cannot be real (cannot compute)' });
+    expect(dailyMaximum(absurd, APAP, 100000)).toEqual({
+      ok: false,
+      reason: 'the computed daily dose cannot be real (cannot compute)',
+    });
     expect(dailyMaximum(order(apap500, [every(6, 20, 'g')]), APAP, 100000)).toMatchObject({ ok: true, mg: 80000 });
   });
   test('mg per dose times doses per day: 1000 mg every 8 hours = 3000 mg', () => {

@@ -23,11 +23,7 @@ describe('codings', () => {
       condition({ coding: [{ system: 'urn:oid:2.16.840.1.113883.6.90', code: 'M25.552' }] }),
       condition({ coding: [{ system: 'urn:oid:2.16.840.1.113883.6.96', code: '239872002' }] }),
     ]);
-    expect(rec.conditions.map((c) => [...c.sets])).toEqual([
-      ['hip-osteoarthritis'],
-      ['hip-pain'],
-      ['hip-osteoarthritis'],
-    ]);
+    expect(rec.conditions.map((c) => [...c.sets])).toEqual([['hip-osteoarthritis'], ['hip-pain'], ['hip-osteoarthritis']]);
     expect(rec.conditions[0]?.laterality).toBe('right');
     expect(rec.conditions[1]?.laterality).toBe('left');
   });

@@ -175,7 +175,11 @@ test('a JWKS server that does not answer is given up after JWKS_TIMEOUT_MS', asy
   const sockets = new Set<import('node:net').Socket>();
   const slow = createServer(() => undefined);
   slow.on('connection', (s) => sockets.add(s));
-  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) =>
+    slow.listen(0, '127.0.0.1', () => {
+      r();
+    }),
+  );
   try {
     const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/jwks.json`;
     const file = writeIssuersFile([{ iss: ISS, jwksUrl: url, fhirServers: [] }]);
@@ -188,7 +192,11 @@ test('a JWKS server that does not answer is given up after JWKS_TIMEOUT_MS', asy
     expect(authFailureLogged(service, res)).toEqual({ authFailure: 'jwks-unavailable', iss: ISS });
   } finally {
     for (const s of sockets) s.destroy();
-    await new Promise<void>((r) => slow.close(() => r()));
+    await new Promise<void>((r) =>
+      slow.close(() => {
+        r();
+      }),
+    );
   }
 });
 
@@ -212,7 +220,7 @@ test('an allowlisted jku has its own cache entry; the issuer jwksUrl is not used
 });
 
 describe('localKeySet: only public asymmetric keys can verify', () => {
-  test('symmetric (oct) and private keys in a fetched set are dropped', async () => {
+  test('symmetric (oct) and private keys in a fetched set are dropped', () => {
     const priv = { ...k1.jwk, kid: 'private', d: 'AAAA' };
     const oct = { kty: 'oct', kid: 'hmac', k: Buffer.from('secret').toString('base64url'), alg: 'HS256' };
     const set = localKeySet({ keys: [k1.jwk, k2.jwk, priv, oct] });

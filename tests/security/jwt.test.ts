@@ -164,17 +164,25 @@ interface Attack {
 
 const now = nowSeconds;
 const ATTACKS: Attack[] = [
-  { attack: 'no Authorization header', authorization: async () => undefined, reason: 'missing' },
+  { attack: 'no Authorization header', authorization: () => Promise.resolve(undefined), reason: 'missing' },
   {
     attack: 'token in the query string only',
-    authorization: async () => undefined,
+    authorization: () => Promise.resolve(undefined),
     reason: 'missing',
     path: `${SERVICE}?access_token=x.y.z`,
   },
-  { attack: 'Basic scheme', authorization: async () => 'Basic dXNlcjpwYXNz', reason: 'malformed' },
-  { attack: 'Bearer with a non-JWT', authorization: async () => 'Bearer not-a-jwt', reason: 'malformed' },
-  { attack: 'Bearer with a JWE-shaped (5-part) token', authorization: async () => 'Bearer a.b.c.d.e', reason: 'malformed' },
-  { attack: 'payload not JSON', authorization: async () => 'Bearer eyJhbGciOiJFUzM4NCJ9.bm90LWpzb24.c2ln', reason: 'malformed' },
+  { attack: 'Basic scheme', authorization: () => Promise.resolve('Basic dXNlcjpwYXNz'), reason: 'malformed' },
+  { attack: 'Bearer with a non-JWT', authorization: () => Promise.resolve('Bearer not-a-jwt'), reason: 'malformed' },
+  {
+    attack: 'Bearer with a JWE-shaped (5-part) token',
+    authorization: () => Promise.resolve('Bearer a.b.c.d.e'),
+    reason: 'malformed',
+  },
+  {
+    attack: 'payload not JSON',
+    authorization: () => Promise.resolve('Bearer eyJhbGciOiJFUzM4NCJ9.bm90LWpzb24.c2ln'),
+    reason: 'malformed',
+  },
   {
     attack: 'forged signature (attacker key, trusted kid)',
     authorization: async () => `Bearer ${await tokenA({ signWith: attacker.privateKey })}`,
@@ -189,15 +197,19 @@ const ATTACKS: Attack[] = [
   },
   {
     attack: 'alg none (empty signature)',
-    authorization: async () =>
-      `Bearer ${unsignedToken({ alg: 'none', typ: 'JWT', kid: keyA.kid }, { iss: A, aud: AUD, iat: now(), exp: now() + 300, jti: randomUUID() })}`,
+    authorization: () =>
+      Promise.resolve(
+        `Bearer ${unsignedToken({ alg: 'none', typ: 'JWT', kid: keyA.kid }, { iss: A, aud: AUD, iat: now(), exp: now() + 300, jti: randomUUID() })}`,
+      ),
     reason: 'alg-not-allowed',
     iss: A,
   },
   {
     attack: 'alg "None" (case variant)',
-    authorization: async () =>
-      `Bearer ${unsignedToken({ alg: 'None', typ: 'JWT', kid: keyA.kid }, { iss: A, aud: AUD, iat: now(), exp: now() + 300, jti: randomUUID() })}`,
+    authorization: () =>
+      Promise.resolve(
+        `Bearer ${unsignedToken({ alg: 'None', typ: 'JWT', kid: keyA.kid }, { iss: A, aud: AUD, iat: now(), exp: now() + 300, jti: randomUUID() })}`,
+      ),
     reason: 'alg-not-allowed',
     iss: A,
   },

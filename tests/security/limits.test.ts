@@ -163,8 +163,12 @@ describe('the HTTP server (src/server.ts startServer)', () => {
       const socket = connect(port, '127.0.0.1', () => socket.write(text));
       let data = '';
       socket.on('data', (d: Buffer) => (data += d.toString('utf8')));
-      socket.on('end', () => resolve(data));
-      socket.on('close', () => resolve(data));
+      socket.on('end', () => {
+        resolve(data);
+      });
+      socket.on('close', () => {
+        resolve(data);
+      });
       socket.on('error', reject);
       socket.setTimeout(5000, () => socket.destroy());
     });

@@ -93,7 +93,7 @@ function request(options: { prefetch: boolean; fhirServer?: string }): CdsReques
     scope: 'user/*.read',
     subject: 'hip-pain-cds',
     patient: PATIENT.id,
-  } as CdsRequest['fhirAuthorization'];
+  };
   return body;
 }
 

@@ -55,9 +55,9 @@ const PUBLISHED_KEY = {
 
 /** Every JWK Set fetch any service of this file attempts: there must be none. */
 const fetched: string[] = [];
-const noNetwork: JwksFetch = async (url) => {
+const noNetwork: JwksFetch = (url) => {
   fetched.push(url);
-  throw new Error(`no network: ${url}`);
+  return Promise.reject(new Error(`no network: ${url}`));
 };
 
 /** Exactly the sandbox's header and claims, signed with `key`. */

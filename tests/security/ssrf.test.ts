@@ -35,7 +35,9 @@ let service: TestService;
 
 beforeAll(async () => {
   fhir = await startFhirServer({ id: 'pat-ssrf', family: 'Ssrfson', given: 'Bo' });
-  elsewhere = await startLocal((_req, res) => sendJson(res, 200, { resourceType: 'Bundle', type: 'searchset', entry: [] }));
+  elsewhere = await startLocal((_req, res) => {
+    sendJson(res, 200, { resourceType: 'Bundle', type: 'searchset', entry: [] });
+  });
   service = await testService({ RATE_LIMIT_PER_ADDRESS: '0', FHIR_TIMEOUT_MS: '2000' });
 });
 afterAll(async () => {

@@ -42,7 +42,11 @@ export async function startLocal(handler: (req: IncomingMessage, res: ServerResp
     });
     handler(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    }),
+  );
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -53,7 +57,9 @@ export async function startLocal(handler: (req: IncomingMessage, res: ServerResp
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
@@ -242,8 +248,10 @@ export async function startFhirServer(patient: { id: string; family: string; giv
     const mode: FhirServerControl['mode'] =
       state.mode.only === undefined || state.mode.only.test(path) ? state.mode : { kind: 'data' };
     if (mode.kind === 'hang') return; // never answers
-    if (mode.kind === 'status')
-      return sendJson(res, mode.status, { resourceType: 'OperationOutcome', issue: [] }, 'application/fhir+json');
+    if (mode.kind === 'status') {
+      sendJson(res, mode.status, { resourceType: 'OperationOutcome', issue: [] }, 'application/fhir+json');
+      return;
+    }
     if (mode.kind === 'redirect') {
       res.writeHead(302, { location: mode.location });
       res.end();
@@ -254,8 +262,8 @@ export async function startFhirServer(patient: { id: string; family: string; giv
       res.end('<html>login</html>');
       return;
     }
-    if (/\/Patient\/[^/]+$/.test(path))
-      return sendJson(
+    if (/\/Patient\/[^/]+$/.test(path)) {
+      sendJson(
         res,
         200,
         {
@@ -268,6 +276,8 @@ export async function startFhirServer(patient: { id: string; family: string; giv
         },
         'application/fhir+json',
       );
+      return;
+    }
     const bundle: Record<string, unknown> = { resourceType: 'Bundle', type: 'searchset', total: 0, entry: [] };
     if (mode.kind === 'next') bundle['link'] = [{ relation: 'next', url: mode.url }];
     sendJson(res, 200, bundle, 'application/fhir+json');

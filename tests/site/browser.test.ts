@@ -38,8 +38,10 @@ async function startService(): Promise<string> {
   child = proc;
   let out = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the service did not start: ${out}`)), 15_000);
-    proc.stdout?.on('data', (d: Buffer) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`the service did not start: ${out}`));
+    }, 15_000);
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       for (const line of out.split('\n')) {
         if (!line.includes('hip-pain-cds listening')) continue;
@@ -47,7 +49,9 @@ async function startService(): Promise<string> {
         resolve(`http://127.0.0.1:${String((JSON.parse(line) as { port: number }).port)}`);
       }
     });
-    proc.on('exit', (code) => reject(new Error(`the service exited (${String(code)}): ${out}`)));
+    proc.on('exit', (code) => {
+      reject(new Error(`the service exited (${String(code)}): ${out}`));
+    });
   });
 }
 
@@ -57,7 +61,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -81,7 +93,14 @@ async function issueCardWithFeedback(): Promise<CdsResponse['cards'][number]> {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      feedback: [{ card: card.uuid, outcome: 'overridden', overrideReason: { reason: card.overrideReasons?.[0] }, outcomeTimestamp: new Date().toISOString() }],
+      feedback: [
+        {
+          card: card.uuid,
+          outcome: 'overridden',
+          overrideReason: { reason: card.overrideReasons?.[0] },
+          outcomeTimestamp: new Date().toISOString(),
+        },
+      ],
     }),
   });
   expect(feedback.status).toBe(200);
@@ -99,9 +118,11 @@ maybe('the pathway site in headless Chromium', () => {
     const res = await page.goto(`${base}/pathway`);
     expect(res?.status()).toBe(200);
     expect(await page.locator('h1').count()).toBe(1);
-    const hrefs = (await page.locator('main a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))).map(
-      (h) => new URL(h, `${base}/pathway`).href,
-    );
+    const hrefs = (
+      await page
+        .locator('main a')
+        .evaluateAll((as: { getAttribute(name: string): string | null }[]) => as.map((a) => a.getAttribute('href') ?? ''))
+    ).map((h) => new URL(h, `${base}/pathway`).href);
     for (const topic of ALL_TOPICS) expect(hrefs).toContain(`${base}/pathway/${topic}`);
     for (const href of new Set(hrefs)) {
       const r = await page.request.get(href);
@@ -174,7 +195,13 @@ maybe('the pathway site in headless Chromium', () => {
     const dir = mkdtempSync(join(tmpdir(), 'burden-report-'));
     try {
       const report = join(dir, 'report.html');
-      execFileSync(process.execPath, [projectPath('dist', 'tools', 'burden', 'cli.js'), projectPath('fhir-fixtures', 'synthea'), '--out', report, '--quiet']);
+      execFileSync(process.execPath, [
+        projectPath('dist', 'tools', 'burden', 'cli.js'),
+        projectPath('fhir-fixtures', 'synthea'),
+        '--out',
+        report,
+        '--quiet',
+      ]);
       const page = await (browser as Browser).newPage({ viewport: { width: 1000, height: 900 } });
       const errors: string[] = [];
       const requests: string[] = [];

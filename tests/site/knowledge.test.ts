@@ -74,7 +74,12 @@ describe('knowledge as FHIR resources', () => {
     for (const vs of terminology.valueSets.values()) {
       const resource = knowledge.valueSets.get(vs.id);
       const concepts = (resource?.compose?.include ?? []).flatMap((inc) =>
-        (inc.concept ?? []).map((c) => ({ system: inc.system, code: c.code, display: c.display, source: c.extension?.find((e) => e.url === CODE_SOURCE_EXTENSION)?.valueString })),
+        (inc.concept ?? []).map((c) => ({
+          system: inc.system,
+          code: c.code,
+          display: c.display,
+          source: c.extension?.find((e) => e.url === CODE_SOURCE_EXTENSION)?.valueString,
+        })),
       );
       const key = (c: { system?: string; code?: string; display?: string; source?: string }): string =>
         JSON.stringify([c.system, c.code, c.display, c.source]);
@@ -99,7 +104,9 @@ describe('served at their canonical paths', () => {
     const bundle = res.body as Bundle<ValueSet>;
     expect(bundle.type).toBe('searchset');
     expect(bundle.total).toBe(knowledge.valueSets.size);
-    const one = await cds(service.app).get(`/fhir/ValueSet?url=${encodeURIComponent('http://hip-pain-cds.org/fhir/ValueSet/hip-pain')}`);
+    const one = await cds(service.app).get(
+      `/fhir/ValueSet?url=${encodeURIComponent('http://hip-pain-cds.org/fhir/ValueSet/hip-pain')}`,
+    );
     expect((one.body as Bundle<ValueSet>).entry?.map((e) => e.resource?.id)).toEqual(['hip-pain']);
     const cs = await cds(service.app).get('/fhir/CodeSystem');
     expect((cs.body as Bundle<CodeSystem>).entry?.map((e) => e.resource?.id).sort()).toEqual(['override-reason', 'topic']);

@@ -46,26 +46,30 @@ describe('GET /pathway', () => {
 });
 
 describe('GET /pathway/<topic>', () => {
-  test.each(ALL_TOPICS.map((t) => [t]))('%s: rule, thresholds, value sets, the card as the EHR shows it, sources', async (topic) => {
-    const res = await request(service.app).get(`/pathway/${topic}`);
-    expect(res.status).toBe(200);
-    const html = res.text;
-    const rule = RULES.find((r) => r.topic === topic);
-    for (const id of ['rule', 'data', 'thresholds', 'valuesets', 'example', 'sources', 'feedback']) expect(html).toContain(`id="${id}"`);
-    for (const type of rule?.needs ?? []) expect(html).toContain(`<li><code>${type}</code></li>`);
-    for (const c of [...(rule?.when ?? []), ...(rule?.unless ?? [])]) expect(text(html)).toContain(text(c.name));
-    for (const vs of rule?.valueSets ?? []) expect(html).toContain(`<code>${vs}</code>`);
-    // Every topic has a scenario that makes it fire: its card is shown with its summary and source link.
-    expect(html).toContain('<article class="card"');
-    expect(html).toContain(`href="/pathway/${topic}"`);
-    expect(html).not.toMatch(/<script/i);
-  });
+  test.each(ALL_TOPICS.map((t) => [t]))(
+    '%s: rule, thresholds, value sets, the card as the EHR shows it, sources',
+    async (topic) => {
+      const res = await request(service.app).get(`/pathway/${topic}`);
+      expect(res.status).toBe(200);
+      const html = res.text;
+      const rule = RULES.find((r) => r.topic === topic);
+      for (const id of ['rule', 'data', 'thresholds', 'valuesets', 'example', 'sources', 'feedback'])
+        expect(html).toContain(`id="${id}"`);
+      for (const type of rule?.needs ?? []) expect(html).toContain(`<li><code>${type}</code></li>`);
+      for (const c of [...(rule?.when ?? []), ...(rule?.unless ?? [])]) expect(text(html)).toContain(text(c.name));
+      for (const vs of rule?.valueSets ?? []) expect(html).toContain(`<code>${vs}</code>`);
+      // Every topic has a scenario that makes it fire: its card is shown with its summary and source link.
+      expect(html).toContain('<article class="card"');
+      expect(html).toContain(`href="/pathway/${topic}"`);
+      expect(html).not.toMatch(/<script/i);
+    },
+  );
 
   test('every declared value set exists, and its codes are listed with display and source', async () => {
     const res = await request(service.app).get('/pathway/nsaid-gastroprotection');
     const ppi = service.terminology.valueSet('medication-ppi');
     for (const c of ppi.codes) expect(res.text).toContain(`<code>${c.code}</code>`);
-    for (const rule of RULES) for (const id of rule.valueSets ?? []) expect(() => service.terminology.valueSet(id)).not.toThrow();
+    for (const rule of RULES) for (const id of rule.valueSets) expect(() => service.terminology.valueSet(id)).not.toThrow();
   });
 
   test('an unknown topic answers 404 with an OperationOutcome', async () => {
@@ -106,7 +110,10 @@ describe('cards link to their topic page', () => {
     const proxied = await testService({ PUBLIC_BASE_URL: 'https://cds.example.org/hip' });
     try {
       const s = loadScenario('nsaid-gastroprotection-age-71', new Date());
-      const res = await cds(proxied.app).post('/cds-services/hip-pain-patient-view', scenarioRequest(s, proxied.registry, { prefetch: 'full' }));
+      const res = await cds(proxied.app).post(
+        '/cds-services/hip-pain-patient-view',
+        scenarioRequest(s, proxied.registry, { prefetch: 'full' }),
+      );
       for (const card of (res.body as CdsResponse).cards)
         expect(card.source.url).toBe(`https://cds.example.org/hip/pathway/${card.source.topic?.code ?? ''}`);
       const index = await request(proxied.app).get('/pathway');
@@ -120,16 +127,18 @@ describe('cards link to their topic page', () => {
 describe('feedback on the topic page', () => {
   test("after feedback, the page shows that topic's answers as a chart and a table", async () => {
     const s = loadScenario('nsaid-gastroprotection-age-71', new Date());
-    const res = await cds(service.app).post('/cds-services/hip-pain-patient-view', scenarioRequest(s, service.registry, { prefetch: 'full' }));
+    const res = await cds(service.app).post(
+      '/cds-services/hip-pain-patient-view',
+      scenarioRequest(s, service.registry, { prefetch: 'full' }),
+    );
     const card = (res.body as CdsResponse).cards.find((c) => c.source.topic?.code === 'nsaid-gastroprotection');
     expect(card).toBeDefined();
     const reason = card?.overrideReasons?.[0];
-    const fb = await cds(service.app)
-      .post('/cds-services/hip-pain-patient-view/feedback', {
-        feedback: [
-          { card: card?.uuid, outcome: 'overridden', overrideReason: { reason }, outcomeTimestamp: new Date().toISOString() },
-        ],
-      });
+    const fb = await cds(service.app).post('/cds-services/hip-pain-patient-view/feedback', {
+      feedback: [
+        { card: card?.uuid, outcome: 'overridden', overrideReason: { reason }, outcomeTimestamp: new Date().toISOString() },
+      ],
+    });
     expect(fb.status).toBe(200);
     const page = await request(service.app).get('/pathway/nsaid-gastroprotection');
     expect(page.text).toContain('<figure role="img"');

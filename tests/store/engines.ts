@@ -32,7 +32,10 @@ const sqlite: EngineUnderTest = {
       url: undefined,
       sqliteFile,
       env: { SQLITE_FILE: sqliteFile },
-      drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+      drop: () => {
+        rmSync(dir, { recursive: true, force: true });
+        return Promise.resolve();
+      },
     });
   },
 };

@@ -45,7 +45,11 @@ async function startServer(env: Record<string, string>): Promise<Proc> {
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      resolve(code);
+    }),
+  );
   const lines = (): Record<string, unknown>[] =>
     out
       .split('\n')
@@ -120,7 +124,6 @@ describe.each(ENGINES)('two service processes sharing one $name database', (engi
     limitedEnv = { ...env, RATE_LIMIT_PER_ISSUER: String(LIMIT) };
     // Three processes start at once on an empty database: the migrations run exactly once.
     const [p1, p2, p3] = await Promise.all([startServer(env), startServer(env), startServer(env)]);
-    if (p1 === undefined || p2 === undefined || p3 === undefined) throw new Error('three servers');
     a = p1;
     b = p2;
     started = [p1, p2, p3];
@@ -161,7 +164,6 @@ describe.each(ENGINES)('two service processes sharing one $name database', (engi
   test('the per-issuer limit holds over both processes, with RateLimit headers', async () => {
     // Two more processes on the same database, with a small per-issuer limit.
     const [la, lb] = await Promise.all([startServer(limitedEnv), startServer(limitedEnv)]);
-    if (la === undefined || lb === undefined) throw new Error('two servers');
     const statuses: number[] = [];
     let remaining: string | null = null;
     for (let i = 0; i < 3 * LIMIT; i++) {

@@ -100,8 +100,8 @@ describe('feedback quiets the next patient-view calls of that patient', () => {
     // For about twelve months.
     const rows = await service.store.db.selectFrom('quiet').selectAll().execute();
     const until = rows.find((r) => r.topic === 'radiographs-first')?.until_ms ?? 0;
-    expect(Number(until) - Date.now()).toBeGreaterThan(11.9 * MONTH_MS);
-    expect(Number(until) - Date.now()).toBeLessThan(12.4 * MONTH_MS);
+    expect(until - Date.now()).toBeGreaterThan(11.9 * MONTH_MS);
+    expect(until - Date.now()).toBeLessThan(12.4 * MONTH_MS);
   });
 
   test('an override without a reason quiets nothing (the documented default)', async () => {

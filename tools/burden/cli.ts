@@ -59,7 +59,9 @@ async function runInWorkers(pop: Population, o: Options, figures: BurdenFigures,
       const next = (): void => {
         const unit = queue.shift();
         if (unit === undefined) {
-          void worker.terminate().then(() => done());
+          void worker.terminate().then(() => {
+            done();
+          });
           return;
         }
         worker.postMessage(unit);
@@ -108,7 +110,8 @@ export async function main(argv: string[]): Promise<number> {
   } else {
     const input = positionals[0] ?? '';
     const workers = values.workers === 'auto' ? availableParallelism() : Number(values.workers);
-    if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers takes a whole number >= 1 or auto, got "${values.workers}"`);
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new Error(`--workers takes a whole number >= 1 or auto, got "${values.workers}"`);
     if (values['as-of'] !== 'now' && values['as-of'] !== 'last-encounter') asOf(values['as-of'], []); // refuse a bad date before reading anything
     const shard = parseShard(values.shard);
     const workDir = mkdtempSync(join(tmpdir(), 'burden-'));
@@ -120,7 +123,11 @@ export async function main(argv: string[]): Promise<number> {
         quiet: values.quiet,
         ...(values['pathway-config'] !== undefined ? { pathwayConfigFile: resolve(values['pathway-config']) } : {}),
       };
-      figures = emptyFigures(values['as-of'], loadCardTemplates().shared.pathway.version, `${String(shard.index)}/${String(shard.count)}`);
+      figures = emptyFigures(
+        values['as-of'],
+        loadCardTemplates().shared.pathway.version,
+        `${String(shard.index)}/${String(shard.count)}`,
+      );
       const progress = new Progress(pop.patients, !values.quiet && pop.patients >= 200);
       if (workers === 1) await runInProcess(pop, o, figures, progress);
       else await runInWorkers(pop, o, figures, progress);
@@ -147,7 +154,10 @@ export async function main(argv: string[]): Promise<number> {
     `cards ${String(figures.cards)}; mean per active-episode patient ${meanCardsPerActivePatient(figures).toFixed(2)}; cards outside an active episode ${String(figures.cardsOutsideEpisode)}`,
     ...topicRates(figures)
       .filter((r) => r.patients > 0)
-      .map((r) => `  ${r.topic.padEnd(40)} ${String(r.patients).padStart(6)} patients  ${r.per1000.toFixed(1).padStart(7)} per 1,000`),
+      .map(
+        (r) =>
+          `  ${r.topic.padEnd(40)} ${String(r.patients).padStart(6)} patients  ${r.per1000.toFixed(1).padStart(7)} per 1,000`,
+      ),
     values.merge
       ? `merged ${String(positionals.length)} files`
       : `${stats.patientsPerSecond.toFixed(0)} patients/s in ${seconds.toFixed(1)} s; CPU ${(stats.cpuMs / 1000).toFixed(1)} s; peak RSS ${stats.peakRssMb.toFixed(0)} MB`,

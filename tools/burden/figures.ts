@@ -82,17 +82,27 @@ export function mergeFigures(parts: readonly BurdenFigures[]): BurdenFigures {
   const out = emptyFigures(first.asOf, first.pathwayVersion, '');
   out.shards = [];
   for (const p of parts) {
-    if (p.format !== 'hip-pain-cds/burden' || p.version !== 1) throw new Error('not a burden figures file (format hip-pain-cds/burden v1)');
+    // Figures files come from disk (other runs, other versions): their header is checked whatever the type says.
+    const header: { format: string; version: number } = p;
+    if (header.format !== 'hip-pain-cds/burden' || header.version !== 1)
+      throw new Error('not a burden figures file (format hip-pain-cds/burden v1)');
     if (p.asOf !== first.asOf || p.pathwayVersion !== first.pathwayVersion)
-      throw new Error(`cannot merge figures of different as-of dates or pathway versions (${p.asOf} v${p.pathwayVersion} vs ${first.asOf} v${first.pathwayVersion})`);
+      throw new Error(
+        `cannot merge figures of different as-of dates or pathway versions (${p.asOf} v${p.pathwayVersion} vs ${first.asOf} v${first.pathwayVersion})`,
+      );
     for (const s of p.shards) {
       if (out.shards.includes(s)) throw new Error(`shard ${s} is given twice`);
       out.shards.push(s);
     }
     for (const k of Object.keys(out.patients) as (keyof BurdenFigures['patients'])[]) out.patients[k] += p.patients[k];
-    for (const t of ALL_TOPICS) out.topics[t] += p.topics[t] ?? 0;
-    p.cardsPerPatient.forEach((n, i) => bump(out.cardsPerPatient, i, n));
-    p.cardsPerActivePatient.forEach((n, i) => bump(out.cardsPerActivePatient, i, n));
+    const topics: Partial<Record<TopicCode, number>> = p.topics; // a file from before a topic was added lacks it
+    for (const t of ALL_TOPICS) out.topics[t] += topics[t] ?? 0;
+    p.cardsPerPatient.forEach((n, i) => {
+      bump(out.cardsPerPatient, i, n);
+    });
+    p.cardsPerActivePatient.forEach((n, i) => {
+      bump(out.cardsPerActivePatient, i, n);
+    });
     out.cardsOutsideEpisode += p.cardsOutsideEpisode;
     out.cards += p.cards;
   }

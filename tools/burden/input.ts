@@ -76,7 +76,17 @@ async function write(stream: WriteStream, line: string): Promise<void> {
 }
 
 async function closeAll(streams: readonly WriteStream[]): Promise<void> {
-  await Promise.all(streams.map((s) => new Promise<void>((resolve, reject) => s.end((err?: Error | null) => (err ? reject(err) : resolve())))));
+  await Promise.all(
+    streams.map(
+      (s) =>
+        new Promise<void>((resolve, reject) =>
+          s.end((err?: Error | null) => {
+            if (err) reject(err);
+            else resolve();
+          }),
+        ),
+    ),
+  );
 }
 
 const BUCKET_BYTES = 24 * 1024 * 1024;
@@ -124,7 +134,11 @@ export async function partitionBulk(dir: string, workDir: string, shard: Shard):
   await closeAll([...streams, medications]);
   return {
     kind: 'bulk',
-    units: streams.map((_, i) => ({ kind: 'bucket' as const, path: join(workDir, `bucket-${String(i)}.ndjson`), patients: perBucket[i] ?? 0 })),
+    units: streams.map((_, i) => ({
+      kind: 'bucket' as const,
+      path: join(workDir, `bucket-${String(i)}.ndjson`),
+      patients: perBucket[i] ?? 0,
+    })),
     patients: seen.size,
     medicationsFile,
   };

@@ -39,7 +39,7 @@ function specializeSearchParameterExpressions(): void {
     const params = typeSchema.searchParams;
     if (params === undefined) continue;
     for (const [code, sp] of Object.entries(params)) {
-      if (sp.expression === undefined || (sp.base?.length ?? 0) < 2) continue;
+      if (sp.expression === undefined || sp.base.length < 2) continue;
       const expression = getExpressionForResourceType(resourceType, sp.expression);
       if (expression !== undefined && expression !== sp.expression) params[code] = { ...sp, expression };
     }

@@ -6,8 +6,6 @@ import type {
   CapabilityStatement,
   CapabilityStatementRestResource,
   CapabilityStatementRestResourceSearchParam,
-  OperationOutcome,
-  Resource,
 } from '@medplum/fhirtypes';
 import type { Bundle as R4Bundle } from 'fhir/r4.js';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -164,7 +162,7 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
   const corsOrigin = options.corsOrigin ?? '*';
   const repo = new MemoryRepository();
   const router = new FhirRouter();
-  router.add('GET', 'metadata', async () => [allOk, capabilities() as Resource]);
+  router.add('GET', 'metadata', () => Promise.resolve([allOk, capabilities()]));
   const requests: FhirRequestRecord[] = [];
   let fault = options.fault;
   let delayMs = options.delayMs ?? 0;
@@ -173,15 +171,13 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
 
   // The project's FHIR types (@types/fhir) and Medplum's describe the same JSON; the engine checks it.
   const load = async (bundle: R4Bundle): Promise<R4Bundle> => {
-    const [outcome, result] = await router.handleRequest(fhirRequest('POST', '', bundle as unknown as Bundle), repo);
+    const [outcome, result] = await router.handleRequest(fhirRequest('POST', '', bundle), repo);
     if (getStatus(outcome) >= 300 || result?.resourceType !== 'Bundle')
-      throw new Error(`the FHIR server refused the Bundle: ${outcome.issue?.[0]?.details?.text ?? outcome.id ?? ''}`);
+      throw new Error(`the FHIR server refused the Bundle: ${outcome.issue[0]?.details?.text ?? outcome.id ?? ''}`);
     const failed = (result.entry ?? []).flatMap((e, i) =>
-      e.response?.status?.startsWith('2') === true
+      e.response?.status.startsWith('2') === true
         ? []
-        : [
-            `entry ${i}: ${e.response?.status ?? 'no status'} ${(e.response?.outcome as OperationOutcome | undefined)?.issue?.[0]?.details?.text ?? ''}`,
-          ],
+        : [`entry ${i}: ${e.response?.status ?? 'no status'} ${e.response?.outcome?.issue[0]?.details?.text ?? ''}`],
     );
     if (failed.length > 0) throw new Error(`${failed.length} entries failed: ${failed.slice(0, 5).join('; ')}`);
     return result as unknown as R4Bundle;
@@ -254,7 +250,7 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
 
     let parsed: unknown;
     let routeMethod = method as HttpMethod;
-    const [path = '', query = ''] = splitOnce(relative, '?');
+    const [path, query] = splitOnce(relative, '?');
     const contentType = req.headers['content-type'] ?? '';
     if (method === 'POST' && /^[A-Z][A-Za-z]+\/_search$/.test(path)) {
       // POST [type]/_search: the same search as GET, parameters from the form body (and the URL).
@@ -314,7 +310,9 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      resolve();
+    });
   });
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
@@ -335,7 +333,9 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
       for (const t of timers) clearTimeout(t);
       timers.clear();
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       });
     },

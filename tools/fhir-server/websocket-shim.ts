@@ -8,6 +8,7 @@
  */
 const g = globalThis as { WebSocket?: unknown };
 if (typeof g.WebSocket === 'undefined') {
+  // eslint-disable-next-line @typescript-eslint/no-extraneous-class -- a constructor is what Medplum reads the constants from
   g.WebSocket = class WebSocketUnavailable {
     static readonly CONNECTING = 0;
     static readonly OPEN = 1;

@@ -13,7 +13,13 @@ const orderingArthroscopy = condition('a hip arthroscopy is being ordered', (inp
 export const avoidArthroscopyInOa: RuleOf<'avoid-arthroscopy-in-oa'> = {
   topic: 'avoid-arthroscopy-in-oa',
   hooks: 'order',
-  valueSets: ['hip-osteoarthritis', 'femoroacetabular-impingement', 'acetabular-labral-tear', 'hip-arthroscopy', 'orthopedic-referral'],
+  valueSets: [
+    'hip-osteoarthritis',
+    'femoroacetabular-impingement',
+    'acetabular-labral-tear',
+    'hip-arthroscopy',
+    'orthopedic-referral',
+  ],
   needs: ['Condition', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   when: [C.hipOsteoarthritis, orderingArthroscopy],
   unless: [C.excluded],

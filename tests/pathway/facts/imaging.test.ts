@@ -51,7 +51,9 @@ describe('advanced imaging on record', () => {
     expect(mri('73722', { reasonCode: [{ coding: [{ system: SCT, code: '49218002' }] }] })).toHaveLength(1);
     const snomedPelvis = event('Procedure', SCT, '396161000119106', ago(1, 'm'), hipSite);
     expect(advancedImagingOnRecord(record(snomedPelvis), pathwayConfig)).toHaveLength(1);
-    expect(advancedImagingOnRecord(record(event('Procedure', SCT, '396161000119106', ago(1, 'm'))), pathwayConfig)).toHaveLength(0);
+    expect(advancedImagingOnRecord(record(event('Procedure', SCT, '396161000119106', ago(1, 'm'))), pathwayConfig)).toHaveLength(
+      0,
+    );
   });
   test('not without one, nor for a knee reason', () => {
     expect(mri('73721', {})).toHaveLength(0);
