@@ -5,7 +5,7 @@ import { loadScenario, type Scenario, scenarioNames } from '../../tools/fixtures
 import { withMedicationReferences } from '../../tools/fixtures/variants.js';
 import type { CdsRequest, CdsResponse } from '../../src/cds/types.js';
 import { startFhirServer, type RunningFhirServer } from '../../tools/fhir-server/index.js';
-import { cds, topicsOf, type Answer } from '../helpers/cds-client.js';
+import { cds, topicsOf, type Answer, normalisedCards } from '../helpers/cds-client.js';
 import { testService, type TestService } from '../helpers/service.js';
 
 /**
@@ -31,15 +31,6 @@ afterAll(async () => {
   await service.close();
   await fhir.close();
 });
-
-/** A card without what differs on every call (uuids, and the port of the test request in source.url). */
-function normalised(res: CdsResponse): unknown {
-  return JSON.parse(
-    JSON.stringify(res.cards)
-      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
-      .replace(/http:\/\/127\.0\.0\.1:\d+\/pathway\//g, '<base>/pathway/'),
-  ) as unknown;
-}
 
 async function call(s: CdsRequest, svc: TestService = service): Promise<Answer<CdsResponse>> {
   return cds(svc.app).hook(SERVICE_FOR_HOOK[s.hook], s);
@@ -94,7 +85,7 @@ describe('the same cards with full prefetch and with none', () => {
     expect(sent.filter((r) => !r.path.includes('_offset='))).toHaveLength(8);
     for (const r of sent) expect(r.authorization).toBe(`Bearer ${TOKEN}`);
     expect(topicsOf(none.body.cards)).toEqual(topicsOf(full.body.cards));
-    expect(normalised(none.body)).toEqual(normalised(full.body));
+    expect(normalisedCards(none.body)).toEqual(normalisedCards(full.body));
     if (kind === 'scenario') expect(topicsOf(none.body.cards)).toEqual([...s.expect.topics].sort());
     if (none.body.cards.length > 0) withCards.push(name);
   });
@@ -158,7 +149,7 @@ describe('queries', () => {
     const sent = fhir.requests.slice(before).map((r) => r.path.split('?')[0]);
     expect(sent.sort()).toEqual(['Condition', 'Observation', 'Procedure'].sort());
     expect(b.status).toBe(200);
-    expect(normalised(b.body)).toEqual(normalised(a.body));
+    expect(normalisedCards(b.body)).toEqual(normalisedCards(a.body));
     expect(topicsOf(b.body.cards)).toEqual([...s.expect.topics].sort());
   });
 
@@ -183,7 +174,7 @@ describe('pages', () => {
   const s = loadScenario('add-duloxetine-nsaid-and-acetaminophen', NOW);
   let expected: unknown;
   beforeAll(async () => {
-    expected = normalised((await call(requestFor(s, 'full', null))).body);
+    expected = normalisedCards((await call(requestFor(s, 'full', null))).body);
   });
 
   test('with one resource per page (FHIR_PAGE_SIZE=1), every next page is followed and the cards are the same', async () => {
@@ -198,7 +189,7 @@ describe('pages', () => {
       const before = fhir.requests.length;
       const res = await call(requestFor(s, 'none'), small);
       expect(res.status).toBe(200);
-      expect(normalised(res.body)).toEqual(expected);
+      expect(normalisedCards(res.body)).toEqual(expected);
       const sent = fhir.requests.slice(before);
       expect(sent.filter((r) => r.path.includes('_offset='))).toHaveLength(expectedPages);
       expect(sent).toHaveLength(8 + expectedPages);
@@ -213,7 +204,7 @@ describe('pages', () => {
     try {
       const res = await call(requestFor(s, 'none', capped.url));
       expect(res.status).toBe(200);
-      expect(normalised(res.body)).toEqual(expected);
+      expect(normalisedCards(res.body)).toEqual(expected);
       expect(capped.requests.some((r) => r.path.includes('_offset=1'))).toBe(true);
     } finally {
       await capped.close();
@@ -260,7 +251,7 @@ describe('pages', () => {
     const before = fhir.requests.length;
     const res = await call(full);
     expect(res.status).toBe(200);
-    expect(normalised(res.body)).toEqual(expected);
+    expect(normalisedCards(res.body)).toEqual(expected);
     expect(fhir.requests.slice(before).map((r) => r.path)).toEqual([
       `MedicationRequest?patient=${s.patientId}&status=active,on-hold&_count=1&_offset=1`,
     ]);
@@ -293,14 +284,14 @@ describe('Medication references', () => {
     // sends it: the Medications included. It concludes what the original does.
     const res = await call(requestFor(variant, 'full', null));
     expect(topicsOf(res.body.cards)).toEqual([...original.expect.topics].sort());
-    expected = normalised(res.body);
+    expected = normalisedCards(res.body);
   });
 
   test('without prefetch, the _include brings them: same cards as with codes inline', async () => {
     const before = fhir.requests.length;
     const res = await call(requestFor(variant, 'none'));
     expect(res.status).toBe(200);
-    expect(normalised(res.body)).toEqual(expected);
+    expect(normalisedCards(res.body)).toEqual(expected);
     expect(fhir.requests.length - before).toBe(8);
   });
 
@@ -313,7 +304,7 @@ describe('Medication references', () => {
     const before = fhir.requests.length;
     const res = await call(req);
     expect(res.status).toBe(200);
-    expect(normalised(res.body)).toEqual(expected);
+    expect(normalisedCards(res.body)).toEqual(expected);
     const sent = fhir.requests.slice(before);
     expect(sent).toHaveLength(1);
     expect(sent[0]?.path).toMatch(/^Medication\?_id=/);

@@ -5,7 +5,7 @@ import { loadScenario, type Scenario } from '../../tools/fixtures/scenarios.js';
 import { withMedicationReferences } from '../../tools/fixtures/variants.js';
 import type { CdsRequest, CdsResponse } from '../../src/cds/types.js';
 import { startFhirServer, type RunningFhirServer } from '../../tools/fhir-server/index.js';
-import { cds, topicsOf, type Answer } from '../helpers/cds-client.js';
+import { cds, topicsOf, type Answer, normalisedCards } from '../helpers/cds-client.js';
 import { testService, type TestService } from '../helpers/service.js';
 
 /**
@@ -51,14 +51,6 @@ afterAll(async () => {
   await fhir.close();
   await lenient.close();
 });
-
-function normalised(res: CdsResponse): unknown {
-  return JSON.parse(
-    JSON.stringify(res.cards)
-      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
-      .replace(/http:\/\/127\.0\.0\.1:\d+\/pathway\//g, '<base>/pathway/'),
-  ) as unknown;
-}
 
 async function call(s: CdsRequest): Promise<Answer<CdsResponse>> {
   return cds(service.app).hook(SERVICE_FOR_HOOK[s.hook], s);
@@ -116,7 +108,7 @@ test("another patient's resources in prefetch are dropped: the same cards, and t
   const mark = service.logs.lines().length;
   const res = await call(req);
   expect(res.status).toBe(200);
-  expect(normalised(res.body)).toEqual(normalised(alone));
+  expect(normalisedCards(res.body)).toEqual(normalisedCards(alone));
   for (const ref of reasonReferences(res.body)) expect(ref).not.toContain(other.patientId);
   const line = linesFrom(mark).find((l) => l['otherPatient'] !== undefined && l['msg'] === "dropped another patient's resources");
   expect(line?.['otherPatient']).toEqual({ DiagnosticReport: reports.length, Condition: conditions.length, Patient: 1 });
@@ -136,7 +128,7 @@ test("a FHIR server that answers every patient's resources (it ignores `patient`
   const mark = service.logs.lines().length;
   const res = await call(requestFor(patient, 'none', lenient.url));
   expect(res.status).toBe(200);
-  expect(normalised(res.body)).toEqual(normalised(full.body));
+  expect(normalisedCards(res.body)).toEqual(normalisedCards(full.body));
   const own = new Set(patient.resources.map((r) => `${r.resourceType}/${r.id ?? ''}`));
   for (const ref of reasonReferences(res.body)) expect(own.has(ref.replace(/^.*\/(\w+\/[^/]+)$/, '$1'))).toBe(true);
   const dropped = linesFrom(mark).find((l) => l['otherPatient'] !== undefined)?.['otherPatient'] as Record<string, number>;
@@ -150,7 +142,7 @@ test("_include of every patient's MedicationRequests: their Medications are drop
   const mark = service.logs.lines().length;
   const res = await call(requestFor(medref, 'none', lenient.url));
   expect(res.status).toBe(200);
-  expect(normalised(res.body)).toEqual(normalised(full.body));
+  expect(normalisedCards(res.body)).toEqual(normalisedCards(full.body));
   const dropped = linesFrom(mark).find((l) => l['otherPatient'] !== undefined)?.['otherPatient'] as Record<string, number>;
   expect(dropped['MedicationRequest']).toBeGreaterThan(10);
   const theirMedications = theirMedref.resources.filter((r) => r.resourceType === 'Medication').length;
@@ -201,7 +193,7 @@ test("another patient's draft orders are not judged: the same cards, and the log
   const mark = service.logs.lines().length;
   const res = await call(req);
   expect(res.status).toBe(200);
-  expect(normalised(res.body)).toEqual(normalised(baseline.body));
+  expect(normalisedCards(res.body)).toEqual(normalisedCards(baseline.body));
   expect(JSON.stringify(res.body)).not.toContain('-theirs');
   // The drafts were typed as MedicationRequests to be copied; what they are is read from the data.
   const kinds: string[] = theirs.map((t) => t.resource.resourceType);

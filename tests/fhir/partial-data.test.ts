@@ -8,7 +8,7 @@ import { scenarioBundle, syntheaBundle, syntheaNames } from '../../tools/fixture
 import { scenarioRequest, SERVICE_FOR_HOOK } from '../../tools/fixtures/requests.js';
 import { loadScenario, type Scenario } from '../../tools/fixtures/scenarios.js';
 import { startFhirServer, type RunningFhirServer } from '../../tools/fhir-server/index.js';
-import { cds, topicsOf, type Answer } from '../helpers/cds-client.js';
+import { cds, topicsOf, type Answer, normalisedCards } from '../helpers/cds-client.js';
 import { testService, type TestService } from '../helpers/service.js';
 
 /**
@@ -41,14 +41,6 @@ afterAll(async () => {
 afterEach(() => {
   fhir.setFault(undefined);
 });
-
-function normalised(res: CdsResponse): unknown {
-  return JSON.parse(
-    JSON.stringify(res.cards)
-      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
-      .replace(/http:\/\/127\.0\.0\.1:\d+\/pathway\//g, '<base>/pathway/'),
-  ) as unknown;
-}
 
 async function call(s: CdsRequest, svc: TestService = service): Promise<Answer<CdsResponse>> {
   return cds(svc.app).hook(SERVICE_FOR_HOOK[s.hook], s);
@@ -123,7 +115,7 @@ describe('a prefetch that is the first page of 20, with next links (the sandbox,
     const before = fhir.requests.length;
     const res = await call(req);
     expect(res.status).toBe(200);
-    expect(normalised(res.body)).toEqual(normalised(full.body));
+    expect(normalisedCards(res.body)).toEqual(normalisedCards(full.body));
     const sent = fhir.requests.slice(before);
     expect(sent.length).toBeGreaterThan(10);
     for (const r of sent) {
@@ -141,7 +133,7 @@ describe('a prefetch that is the first page of 20, with next links (the sandbox,
     const before = fhir.requests.length;
     const res = await call(req);
     expect(res.status).toBe(200);
-    expect(normalised(res.body)).toEqual(normalised(full.body));
+    expect(normalisedCards(res.body)).toEqual(normalisedCards(full.body));
     const sent = fhir.requests.slice(before);
     expect(sent.length).toBeGreaterThan(10);
     for (const r of sent) expect(r.authorization).toBeUndefined();

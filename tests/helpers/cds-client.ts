@@ -106,3 +106,15 @@ export function cds(app: Express) {
 export function topicsOf(cards: readonly Card[]): string[] {
   return cards.map((c) => c.source.topic?.code ?? '').sort();
 }
+
+/**
+ * A hook answer's cards without what differs on every call (uuids, and the test request's port in source.url),
+ * to compare two answers for the same patient.
+ */
+export function normalisedCards(res: CdsResponse): unknown {
+  return JSON.parse(
+    JSON.stringify(res.cards)
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+      .replace(/http:\/\/127\.0\.0\.1:\d+\/pathway\//g, '<base>/pathway/'),
+  ) as unknown;
+}
