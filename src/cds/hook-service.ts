@@ -67,7 +67,7 @@ export class HookService {
     });
     if (ctx.signal?.aborted === true) return { cards: [] }; // already answered (503) or the client is gone
     const context = request.context;
-    const result = pathway.run(
+    const result = pathway.evaluate(
       request.hook,
       {
         now: ctx.now,
@@ -84,13 +84,9 @@ export class HookService {
     );
     const { record } = result;
     for (const note of result.notes) log().info({ note }, 'pathway could not decide');
+    // Quieted topics are left out before their cards are rendered (the read started before gathering).
     const { findings, quieted } = await leaveOutQuieted(result.findings, quiet);
-    const kept = new Set(findings.map((f) => f.topic));
-    // One card per finding, in order: a quieted topic's card is left out with its finding.
-    const cards = result.cards.filter((_card, i) => {
-      const f = result.findings[i];
-      return f !== undefined && kept.has(f.topic);
-    });
+    const cards = pathway.render(findings, result);
     for (let i = 0; i < cards.length; i++) {
       const finding = findings[i];
       const card = cards[i];

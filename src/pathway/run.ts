@@ -36,12 +36,18 @@ export class Pathway {
   }
 
   run(hook: HookName, input: RecordInput, options: EvaluateOptions = {}): PathwayRun {
-    const record = this.indexer.index(input);
-    const result = evaluatePathway(record, hook, this.config, options);
-    return { ...result, record, cards: this.render(result.findings, result, record) };
+    const evaluated = this.evaluate(hook, input, options);
+    return { ...evaluated, cards: this.render(evaluated.findings, evaluated) };
   }
 
-  private render(findings: readonly Finding[], result: PathwayResult, record: PatientRecord): Card[] {
-    return findings.map((f) => this.renderer.render(f, result.facts, record));
+  /** The record indexed once, the facts and the findings, without cards (the service renders after quieting). */
+  evaluate(hook: HookName, input: RecordInput, options: EvaluateOptions = {}): PathwayResult & { record: PatientRecord } {
+    const record = this.indexer.index(input);
+    return { ...evaluatePathway(record, hook, this.config, options), record };
+  }
+
+  /** One card per finding, in the same order. */
+  render(findings: readonly Finding[], evaluated: { facts: PathwayResult['facts']; record: PatientRecord }): Card[] {
+    return findings.map((f) => this.renderer.render(f, evaluated.facts, evaluated.record));
   }
 }
