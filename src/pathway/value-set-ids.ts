@@ -81,6 +81,12 @@ export const HIP_PRESERVATION_SETS: readonly string[] = [VS.fai, VS.labralTear, 
 /** Advanced imaging: MRI, MR arthrogram or CT arthrogram of the hip. */
 export const ADVANCED_IMAGING_SETS: readonly string[] = [VS.mri, VS.mrArthrogram, VS.ctArthrogram];
 
+/**
+ * What every patient-view topic reads besides its own sets: the hip conditions, the hip fracture that excludes a
+ * patient, and the outcome measures and therapy that decide an active episode and persistent pain.
+ */
+export const PATIENT_VIEW_SETS: readonly string[] = [...HIP_CONDITION_SETS, VS.hipFracture, VS.prom, VS.exerciseTherapy];
+
 /** Current hip analgesics for "failed conservative care". */
 export const HIP_ANALGESIC_CLASSES: readonly string[] = [VS.nsaid, VS.acetaminophen, VS.duloxetine];
 

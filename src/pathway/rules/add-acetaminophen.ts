@@ -1,28 +1,13 @@
 import { C } from '../conditions.js';
 import { regimenWithin } from '../dosing.js';
+import { PATIENT_VIEW_SETS } from '../value-set-ids.js';
 import type { RuleOf } from '../rule.js';
 
 /** add-acetaminophen [info] — docs/clinical-spec.md §3. The card: cards/add-acetaminophen.yaml. */
 export const addAcetaminophen: RuleOf<'add-acetaminophen'> = {
   topic: 'add-acetaminophen',
   hooks: 'patient-view',
-  valueSets: [
-    'hip-pain',
-    'hip-osteoarthritis',
-    'femoroacetabular-impingement',
-    'acetabular-labral-tear',
-    'hip-dysplasia',
-    'greater-trochanteric-pain-syndrome',
-    'gluteal-tendinopathy',
-    'gluteus-medius-tear',
-    'hip-strain',
-    'hip-fracture',
-    'prom',
-    'exercise-therapy',
-    'medication-nsaid',
-    'medication-acetaminophen',
-    'chronic-liver-disease',
-  ],
+  valueSets: [...PATIENT_VIEW_SETS, 'medication-nsaid', 'medication-acetaminophen', 'chronic-liver-disease'],
   needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication'],
   when: [C.activeEpisode, C.persistentHipPain, C.currentNsaid, C.noCurrentAcetaminophen],
   unless: [],

@@ -1,27 +1,12 @@
 import { C } from '../conditions.js';
+import { ADVANCED_IMAGING_SETS, PATIENT_VIEW_SETS } from '../value-set-ids.js';
 import type { RuleOf } from '../rule.js';
 
 /** advanced-imaging-for-surgical-planning [info] — docs/clinical-spec.md §3. The card: cards/advanced-imaging-for-surgical-planning.yaml. */
 export const advancedImagingForSurgicalPlanning: RuleOf<'advanced-imaging-for-surgical-planning'> = {
   topic: 'advanced-imaging-for-surgical-planning',
   hooks: 'patient-view',
-  valueSets: [
-    'hip-pain',
-    'hip-osteoarthritis',
-    'femoroacetabular-impingement',
-    'acetabular-labral-tear',
-    'hip-dysplasia',
-    'greater-trochanteric-pain-syndrome',
-    'gluteal-tendinopathy',
-    'gluteus-medius-tear',
-    'hip-strain',
-    'hip-fracture',
-    'prom',
-    'exercise-therapy',
-    'hip-mri',
-    'hip-mr-arthrogram',
-    'hip-ct-arthrogram',
-  ],
+  valueSets: [...PATIENT_VIEW_SETS, ...ADVANCED_IMAGING_SETS],
   needs: [
     'Condition',
     'Observation',

@@ -1,7 +1,7 @@
 import { C } from '../conditions.js';
 import { forTheHip } from '../order-scope.js';
 import { condition, isMedication, type RuleInput, type RuleOf } from '../rule.js';
-import { VS } from '../value-set-ids.js';
+import { HIP_CONDITION_SETS, VS } from '../value-set-ids.js';
 import type { OrderEntry } from '../../record/types.js';
 
 /** Judged intra-articular hyaluronic acid orders (drug or procedure) for the hip. */
@@ -20,20 +20,7 @@ const orderingHyaluronicAcid = condition(
 export const avoidHyaluronicAcid: RuleOf<'avoid-hyaluronic-acid'> = {
   topic: 'avoid-hyaluronic-acid',
   hooks: 'order',
-  valueSets: [
-    'hip-pain',
-    'hip-osteoarthritis',
-    'femoroacetabular-impingement',
-    'acetabular-labral-tear',
-    'hip-dysplasia',
-    'greater-trochanteric-pain-syndrome',
-    'gluteal-tendinopathy',
-    'gluteus-medius-tear',
-    'hip-strain',
-    'hyaluronic-acid-injection',
-    'medication-hyaluronic-acid',
-    'hip-joint-injection',
-  ],
+  valueSets: [...HIP_CONDITION_SETS, 'hyaluronic-acid-injection', 'medication-hyaluronic-acid', 'hip-joint-injection'],
   needs: ['Condition', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   when: [C.hipCondition, orderingHyaluronicAcid],
   unless: [C.excluded],

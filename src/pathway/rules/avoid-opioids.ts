@@ -2,7 +2,7 @@ import { C } from '../conditions.js';
 import { regimenWithin } from '../dosing.js';
 import { forTheHip, namesHipReason } from '../order-scope.js';
 import { condition, isMedication, type NextStep, type RuleInput, type RuleOf, type SuggestionChoice } from '../rule.js';
-import { VS } from '../value-set-ids.js';
+import { HIP_CONDITION_SETS, VS } from '../value-set-ids.js';
 import type { MedicationEntry } from '../../record/types.js';
 
 /**
@@ -42,15 +42,7 @@ export const avoidOpioids: RuleOf<'avoid-opioids'> = {
   topic: 'avoid-opioids',
   hooks: 'order',
   valueSets: [
-    'hip-pain',
-    'hip-osteoarthritis',
-    'femoroacetabular-impingement',
-    'acetabular-labral-tear',
-    'hip-dysplasia',
-    'greater-trochanteric-pain-syndrome',
-    'gluteal-tendinopathy',
-    'gluteus-medius-tear',
-    'hip-strain',
+    ...HIP_CONDITION_SETS,
     'medication-opioid',
     'opioid-use-disorder',
     'medication-opioid-use-disorder-treatment',

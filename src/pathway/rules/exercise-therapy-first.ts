@@ -1,24 +1,12 @@
 import { C } from '../conditions.js';
+import { PATIENT_VIEW_SETS } from '../value-set-ids.js';
 import type { RuleOf } from '../rule.js';
 
 /** exercise-therapy-first [info] — docs/clinical-spec.md §3. The card: cards/exercise-therapy-first.yaml. */
 export const exerciseTherapyFirst: RuleOf<'exercise-therapy-first'> = {
   topic: 'exercise-therapy-first',
   hooks: 'patient-view',
-  valueSets: [
-    'hip-pain',
-    'hip-osteoarthritis',
-    'femoroacetabular-impingement',
-    'acetabular-labral-tear',
-    'hip-dysplasia',
-    'greater-trochanteric-pain-syndrome',
-    'gluteal-tendinopathy',
-    'gluteus-medius-tear',
-    'hip-strain',
-    'hip-fracture',
-    'prom',
-    'exercise-therapy',
-  ],
+  valueSets: [...PATIENT_VIEW_SETS],
   needs: ['Condition', 'Procedure', 'ServiceRequest'],
   when: [C.activeEpisode, C.hipCondition, C.noExerciseTherapy],
   unless: [C.earlyOveruseInjury],

@@ -1,3 +1,4 @@
+import { PATIENT_VIEW_SETS } from '../value-set-ids.js';
 import { C } from '../conditions.js';
 import { condition, type RuleInput, type RuleOf } from '../rule.js';
 import { weeksBefore } from '../time.js';
@@ -20,23 +21,7 @@ const onAnalgesicTrial = condition(
 export const intraArticularCorticosteroid: RuleOf<'intra-articular-corticosteroid'> = {
   topic: 'intra-articular-corticosteroid',
   hooks: 'patient-view',
-  valueSets: [
-    'hip-pain',
-    'hip-osteoarthritis',
-    'femoroacetabular-impingement',
-    'acetabular-labral-tear',
-    'hip-dysplasia',
-    'greater-trochanteric-pain-syndrome',
-    'gluteal-tendinopathy',
-    'gluteus-medius-tear',
-    'hip-strain',
-    'hip-fracture',
-    'prom',
-    'exercise-therapy',
-    'medication-nsaid',
-    'medication-acetaminophen',
-    'hip-joint-injection',
-  ],
+  valueSets: [...PATIENT_VIEW_SETS, 'medication-nsaid', 'medication-acetaminophen', 'hip-joint-injection'],
   needs: ['Condition', 'Observation', 'MedicationRequest', 'Medication', 'Procedure', 'ServiceRequest', 'DiagnosticReport'],
   when: [C.activeEpisode, C.hipOsteoarthritis, C.persistentHipPain, onAnalgesicTrial],
   unless: [C.recentHipInjection],

@@ -1,6 +1,6 @@
 import { C } from '../conditions.js';
 import { condition, isMedication, type RuleInput, type RuleOf } from '../rule.js';
-import { ADVANCED_IMAGING_SETS, inAny } from '../value-set-ids.js';
+import { ADVANCED_IMAGING_SETS, HIP_CONDITION_SETS, inAny } from '../value-set-ids.js';
 import type { EventEntry } from '../../record/types.js';
 
 /** The judged orders for MRI, MR arthrogram or CT arthrogram of the hip/pelvis (generic codes for the hip count). */
@@ -17,21 +17,7 @@ const orderingAdvancedImaging = condition(
 export const mriBeforeRadiographs: RuleOf<'mri-before-radiographs'> = {
   topic: 'mri-before-radiographs',
   hooks: 'order',
-  valueSets: [
-    'hip-pain',
-    'hip-osteoarthritis',
-    'femoroacetabular-impingement',
-    'acetabular-labral-tear',
-    'hip-dysplasia',
-    'greater-trochanteric-pain-syndrome',
-    'gluteal-tendinopathy',
-    'gluteus-medius-tear',
-    'hip-strain',
-    'hip-radiograph',
-    'hip-mri',
-    'hip-mr-arthrogram',
-    'hip-ct-arthrogram',
-  ],
+  valueSets: [...HIP_CONDITION_SETS, 'hip-radiograph', ...ADVANCED_IMAGING_SETS],
   needs: ['Condition', 'Procedure', 'ServiceRequest', 'DiagnosticReport', 'ImagingStudy'],
   when: [orderingAdvancedImaging, C.noRadiographOnRecord],
   unless: [C.structuralDiagnosis, C.excluded],

@@ -1,4 +1,5 @@
 import { C } from '../conditions.js';
+import { ADVANCED_IMAGING_SETS, PATIENT_VIEW_SETS } from '../value-set-ids.js';
 import type { RuleOf } from '../rule.js';
 
 /** mri-without-contrast [info] — docs/clinical-spec.md §3. The card: cards/mri-without-contrast.yaml. */
@@ -6,24 +7,11 @@ export const mriWithoutContrast: RuleOf<'mri-without-contrast'> = {
   topic: 'mri-without-contrast',
   hooks: 'patient-view',
   valueSets: [
-    'hip-pain',
-    'hip-osteoarthritis',
-    'femoroacetabular-impingement',
-    'acetabular-labral-tear',
-    'hip-dysplasia',
-    'greater-trochanteric-pain-syndrome',
-    'gluteal-tendinopathy',
-    'gluteus-medius-tear',
-    'hip-strain',
-    'hip-fracture',
-    'prom',
-    'exercise-therapy',
+    ...PATIENT_VIEW_SETS,
     'hip-radiograph',
     'radiograph-normal-conclusion',
     'radiograph-abnormal-nonspecific-conclusion',
-    'hip-mri',
-    'hip-mr-arthrogram',
-    'hip-ct-arthrogram',
+    ...ADVANCED_IMAGING_SETS,
   ],
   needs: ['Condition', 'Observation', 'Procedure', 'ServiceRequest', 'DiagnosticReport', 'ImagingStudy'],
   when: [C.activeEpisode, C.persistentHipPain, C.negativeOrEquivocalRadiograph],

@@ -1,4 +1,5 @@
 import { C } from '../conditions.js';
+import { HIP_CONDITION_SETS } from '../value-set-ids.js';
 import type { RuleOf } from '../rule.js';
 
 /**
@@ -9,15 +10,7 @@ export const nsaidGastroprotection: RuleOf<'nsaid-gastroprotection'> = {
   topic: 'nsaid-gastroprotection',
   hooks: 'patient-view',
   valueSets: [
-    'hip-pain',
-    'hip-osteoarthritis',
-    'femoroacetabular-impingement',
-    'acetabular-labral-tear',
-    'hip-dysplasia',
-    'greater-trochanteric-pain-syndrome',
-    'gluteal-tendinopathy',
-    'gluteus-medius-tear',
-    'hip-strain',
+    ...HIP_CONDITION_SETS,
     'hip-fracture',
     'medication-nsaid',
     'medication-ppi',

@@ -1,4 +1,5 @@
 import { C } from '../conditions.js';
+import { PATIENT_VIEW_SETS } from '../value-set-ids.js';
 import type { RuleOf } from '../rule.js';
 
 /** orthopedic-referral [info] — docs/clinical-spec.md §3. The card: cards/orthopedic-referral.yaml. */
@@ -6,18 +7,7 @@ export const orthopedicReferral: RuleOf<'orthopedic-referral'> = {
   topic: 'orthopedic-referral',
   hooks: 'patient-view',
   valueSets: [
-    'hip-pain',
-    'hip-osteoarthritis',
-    'femoroacetabular-impingement',
-    'acetabular-labral-tear',
-    'hip-dysplasia',
-    'greater-trochanteric-pain-syndrome',
-    'gluteal-tendinopathy',
-    'gluteus-medius-tear',
-    'hip-strain',
-    'hip-fracture',
-    'prom',
-    'exercise-therapy',
+    ...PATIENT_VIEW_SETS,
     'orthopedic-referral',
     'medication-nsaid',
     'medication-acetaminophen',
