@@ -7,7 +7,7 @@ import { errorHandler } from './http/errors.js';
 import { HOOK_PATH, hookHandler, type HookHandlerDeps } from './http/hook-handler.js';
 import { HttpError } from './http/operation-outcome.js';
 import { addressRateLimit, limitAddress, RateLimiter } from './http/rate-limit.js';
-import { requestContext } from './http/request-context.js';
+import { logOf, requestContext } from './http/request-context.js';
 import { requestTimeout } from './http/timeout.js';
 import type { Logger } from './log.js';
 import type { Store } from './store/store.js';
@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): express.Express {
       diagnostics: `nothing at ${req.method} ${req.path.slice(0, 100)}; the CDS services are at GET /cds-services`,
     });
   });
-  // requestContext (the first middleware) defines req.log; an error raised before it is logged with `log`.
-  app.use(errorHandler((req) => ('log' in req ? req.log : log)));
+  // requestContext (the first middleware) gives req its log; an error raised before it is logged with `log`.
+  app.use(errorHandler((req) => logOf(req, log)));
   return app;
 }

@@ -109,6 +109,18 @@ function clampSummary(s: string): string {
   return oneLine.length <= MAX_SUMMARY ? oneLine : `${oneLine.slice(0, MAX_SUMMARY - 1).trimEnd()}…`;
 }
 
+/** The ISO time of the last call's clock: every suggested resource of a call has the same `authoredOn`. */
+let lastNowMs = NaN;
+let lastNowIso = '';
+function isoTime(now: Date): string {
+  const ms = now.getTime();
+  if (ms !== lastNowMs) {
+    lastNowIso = now.toISOString();
+    lastNowMs = ms;
+  }
+  return lastNowIso;
+}
+
 export class CardRenderer {
   /** The shared view of each call's facts, built once however many cards the call has. */
   private readonly bases = new WeakMap<PatientFacts, View>();
@@ -291,7 +303,7 @@ export class CardRenderer {
     const resource: Record<string, unknown> = { resourceType: content['resourceType'], status: 'draft', ...content };
     resource['subject'] = { reference: `Patient/${record.patientId}` };
     if (record.encounterId !== undefined) resource['encounter'] = { reference: `Encounter/${record.encounterId}` };
-    resource['authoredOn'] = record.now.toISOString();
+    resource['authoredOn'] = isoTime(record.now);
     if (record.userId !== undefined && /^(Practitioner|PractitionerRole)\//.test(record.userId))
       resource['requester'] = { reference: record.userId };
     const main = facts.mainHipCondition;

@@ -72,7 +72,6 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
   };
 
   const answer = (req: Request, res: Response, body: unknown): void => {
-    req.body = body;
     deps.call(req, body).then(
       (response) => {
         if (!res.headersSent) sendJson(res, 200, response); // the time-out (503) may have answered already

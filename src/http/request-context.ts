@@ -9,13 +9,44 @@ declare module 'express-serve-static-core' {
     /** Request id: the caller's X-Request-Id when sane, else a new UUID. */
     id: string;
     /** A logger bound to the request id (made on first use: most requests log only their access line). */
-    log: Logger;
+    readonly log: Logger;
+    /** The service's logger, from which `log` is made (set by startRequest). */
+    baseLog?: Logger;
+    /** `log` once made. */
+    requestLog?: Logger;
     startedAt: number;
     /** Fields the handlers add to the request's one access line (hookInstance, topics, ...). */
     logFields: Record<string, unknown>;
     /** Aborted when the request times out or the client goes away (src/http/timeout.ts). */
     abortSignal?: AbortSignal;
   }
+}
+
+/** Request prototypes that have the `log` getter (Express's request object; one per app). */
+const withLogGetter = new WeakSet<object>();
+
+/**
+ * `req.log` as a getter on the request's prototype, defined once: a property defined on each request would make
+ * every request object slow to read (V8 turns an object with a per-instance accessor into a dictionary).
+ */
+function defineLogGetter(req: Request): void {
+  const proto: unknown = Object.getPrototypeOf(req);
+  // A request that is not an Express request (a plain object) gets the getter itself, never Object.prototype.
+  const target = typeof proto === 'object' && proto !== null && proto !== Object.prototype ? proto : req;
+  if (withLogGetter.has(target)) return;
+  withLogGetter.add(target);
+  Object.defineProperty(target, 'log', { configurable: true, get: requestLogGetter });
+}
+
+function requestLogGetter(this: Request): Logger {
+  const base = this.baseLog;
+  if (base === undefined) throw new Error('req.log read before startRequest');
+  return (this.requestLog ??= base.child({ reqId: this.id }));
+}
+
+/** The request's logger once startRequest ran, else `fallback` (an error raised before it). */
+export function logOf(req: Request, fallback: Logger): Logger {
+  return req.baseLog !== undefined ? req.log : fallback;
 }
 
 /**
@@ -31,8 +62,8 @@ export function startRequest(req: Request, res: Response, log: Logger): void {
   req.id = id;
   req.startedAt = performance.now();
   req.logFields = {};
-  let child: Logger | undefined;
-  Object.defineProperty(req, 'log', { get: () => (child ??= log.child({ reqId: id })), configurable: true });
+  req.baseLog = log;
+  defineLogGetter(req);
   res.setHeader('X-Request-Id', id);
   res.on('finish', () => {
     const ms = Math.round((performance.now() - req.startedAt) * 10) / 10;

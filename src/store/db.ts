@@ -40,6 +40,37 @@ interface NodeSqliteModule {
   DatabaseSync: new (path: string) => { prepare(sql: string): NodeSqliteStatement; exec(sql: string): void; close(): void };
 }
 
+/** Statements kept prepared per connection, by SQL text (the hot statements are a handful; the rest rotate out). */
+const PREPARED_STATEMENTS = 200;
+
+/**
+ * Keeps each SQL text's statement prepared: SQLite compiles a statement once, then each call only binds and steps
+ * it (preparing the quiet-period read was the largest cost of the hook call's database work). Safe because
+ * Kysely's SQLite driver runs one statement at a time on its one connection, and a statement is reset when it is
+ * run again. The oldest of the texts beyond `max` is finalised by the driver when collected.
+ */
+export function keepStatementsPrepared(database: SqliteDatabase, max = PREPARED_STATEMENTS): SqliteDatabase {
+  const prepared = new Map<string, SqliteStatement>();
+  return {
+    close: () => {
+      prepared.clear();
+      database.close();
+    },
+    prepare: (text: string): SqliteStatement => {
+      let stmt = prepared.get(text);
+      if (stmt === undefined) {
+        stmt = database.prepare(text);
+        if (prepared.size >= max) {
+          const oldest = prepared.keys().next();
+          if (oldest.done !== true) prepared.delete(oldest.value);
+        }
+        prepared.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 function isNodeSqlite(m: object | undefined): m is NodeSqliteModule {
   return m !== undefined && 'DatabaseSync' in m && typeof m.DatabaseSync === 'function';
 }
@@ -110,7 +141,7 @@ export function openDatabase(options: DatabaseOptions): OpenDatabase {
   }
   const { database, driver } = openSqlite(options.sqliteFile, options.sqliteDriver ?? 'auto');
   const dialect = new SqliteDialect({
-    database,
+    database: keepStatementsPrepared(database),
     onCreateConnection: async (connection) => {
       // WAL: readers never block the writer, a committed transaction survives a crash of the process (kill -9);
       // synchronous=NORMAL syncs at checkpoints (an OS crash or power loss may lose the last transactions).

@@ -8,6 +8,25 @@ import { createHmac } from 'node:crypto';
  */
 export type PatientHasher = (patientId: string) => string;
 
-export function patientHasher(secret: string): PatientHasher {
-  return (patientId) => createHmac('sha256', secret).update(patientId, 'utf8').digest('hex').slice(0, 32);
+/** Patients whose hash is kept (a call hashes its patient for the quiet-period read and for each card). */
+const REMEMBERED = 1024;
+
+/**
+ * The hasher, remembering the hashes of the last `remembered` patients (in this process only, never written):
+ * one HMAC per patient instead of one per card and read.
+ */
+export function patientHasher(secret: string, remembered = REMEMBERED): PatientHasher {
+  const known = new Map<string, string>();
+  return (patientId) => {
+    let hash = known.get(patientId);
+    if (hash === undefined) {
+      hash = createHmac('sha256', secret).update(patientId, 'utf8').digest('hex').slice(0, 32);
+      if (known.size >= remembered) {
+        const oldest = known.keys().next();
+        if (oldest.done !== true) known.delete(oldest.value);
+      }
+      known.set(patientId, hash);
+    }
+    return hash;
+  };
 }

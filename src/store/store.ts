@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, renameSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type QueryResult } from 'kysely';
 import type { Logger } from '../log.js';
 import { type DatabaseOptions, type Engine, openDatabase } from './db.js';
 import { migrate } from './migrations.js';
@@ -90,6 +90,24 @@ function legacyRow(r: LegacyRecord): FeedbackTable | undefined {
 }
 
 /**
+ * A statement of the hook path compiled once, with placeholder values, and run with each call's parameters (in the
+ * order its builder binds them): Kysely would otherwise build and compile the same SQL on every call.
+ */
+class Precompiled<R> {
+  constructor(
+    private readonly query: CompiledQuery<R>,
+    arity: number,
+  ) {
+    if (query.parameters.length !== arity)
+      throw new Error(`precompiled query has ${query.parameters.length} parameters, not ${arity}: ${query.sql}`);
+  }
+
+  run(db: Kysely<Tables>, parameters: readonly unknown[]): Promise<QueryResult<R>> {
+    return db.executeQuery({ ...this.query, parameters });
+  }
+}
+
+/**
  * The service's shared state, one database for every worker and instance: SQLite (a file, the default) or
  * PostgreSQL (DATABASE_URL). What lives here and why: docs/storage.md.
  */
@@ -97,13 +115,42 @@ export class Store {
   private migrated = false;
   private sweeper: NodeJS.Timeout | undefined;
 
+  /** The quiet-period read of every patient-view call: (patient_hash, now). */
+  private readonly quietRead: Precompiled<Pick<QuietTable, 'topic' | 'until_ms' | 'reason'>>;
+  /** The JWT replay claim of every authenticated call: (id, expires_at, now). */
+  private readonly jtiClaim: Precompiled<{ id: string }>;
+
   private constructor(
     readonly db: Kysely<Tables>,
     readonly engine: Engine,
     /** The driver in use: `pg`, `node:sqlite` or `better-sqlite3`. */
     readonly driver: string,
     private readonly options: StoreOptions,
-  ) {}
+  ) {
+    this.quietRead = new Precompiled(
+      db
+        .selectFrom('quiet')
+        .select(['topic', 'until_ms', 'reason'])
+        .where('patient_hash', '=', '')
+        .where('until_ms', '>', 0)
+        .compile(),
+      2,
+    );
+    this.jtiClaim = new Precompiled(
+      db
+        .insertInto('replay')
+        .values({ id: '', expires_at: 0 })
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') }))
+            .where('replay.expires_at', '<=', 0),
+        )
+        .returning('id')
+        .compile(),
+      3,
+    );
+  }
 
   /** Opens the database, runs pending migrations (safe when several instances start at once), imports the legacy file. */
   static async open(options: StoreOptions): Promise<Store> {
@@ -149,18 +196,8 @@ export class Store {
    * false for a replay. One statement, atomic across instances: an insert, or an update of an expired entry.
    */
   async claimJti(id: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
-    const row = await this.db
-      .insertInto('replay')
-      .values({ id, expires_at: expiresAtMs })
-      .onConflict((oc) =>
-        oc
-          .column('id')
-          .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') }))
-          .where('replay.expires_at', '<=', nowMs),
-      )
-      .returning('id')
-      .executeTakeFirst();
-    return row !== undefined;
+    const { rows } = await this.jtiClaim.run(this.db, [id, expiresAtMs, nowMs]);
+    return rows.length > 0;
   }
 
   // --- rate limits -----------------------------------------------------------------------------------------
@@ -286,12 +323,7 @@ export class Store {
 
   /** The topics quiet for this patient now, with their end. */
   async quietTopics(patientHash: string, nowMs: number): Promise<{ topic: string; untilMs: number; reason: string }[]> {
-    const rows = await this.db
-      .selectFrom('quiet')
-      .select(['topic', 'until_ms', 'reason'])
-      .where('patient_hash', '=', patientHash)
-      .where('until_ms', '>', nowMs)
-      .execute();
+    const { rows } = await this.quietRead.run(this.db, [patientHash, nowMs]);
     return rows.map((r) => ({ topic: r.topic, untilMs: r.until_ms, reason: r.reason }));
   }
 
