@@ -1,12 +1,13 @@
 import { createServer } from 'node:http';
-import { FIXED_CARD } from './fixed-card.js';
+import { referenceAnswer } from './reference-answer.js';
 
 /**
  * The floor: a bare node:http server doing the same JSON round trip as a hook call, with no framework and no
- * logic — read the whole body, JSON.parse it, answer one fixed card. Every benchmark scenario is compared with
- * this server, measured in the same run on the same machine.
+ * logic — read the whole body, JSON.parse it, JSON.stringify the service's answer to that scenario (the same
+ * bytes out; bench/reference-answer.ts) and send it. Every benchmark scenario is compared with this server, measured in
+ * the same run on the same machine.
  */
-const card = FIXED_CARD;
+const answer = referenceAnswer();
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -14,8 +15,9 @@ const server = createServer((req, res) => {
   req.on('end', () => {
     try {
       JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(card);
+      const text = JSON.stringify(answer);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
     } catch {
       res.writeHead(400).end();
     }

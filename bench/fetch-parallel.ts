@@ -1,3 +1,4 @@
+import { preshape } from '../src/http/preshape.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadServiceConfig } from '../src/config/service-config.js';
@@ -25,7 +26,7 @@ function arg(name: string, fallback: string): string {
 }
 
 async function listen(service: Service): Promise<{ server: Server; url: string }> {
-  const server = createServer(service.app);
+  const server = createServer(preshape(service.app));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

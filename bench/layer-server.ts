@@ -1,3 +1,4 @@
+import { preshape } from '../src/http/preshape.js';
 import { createServer } from 'node:http';
 import { loadServiceConfig } from '../src/config/service-config.js';
 import { createLogger } from '../src/log.js';
@@ -19,7 +20,7 @@ const noop = (): void => undefined;
 
 const server =
   layer === 'app'
-    ? createServer(service.app)
+    ? createServer(preshape(service.app))
     : createServer((req, res) => {
         const chunks: Buffer[] = [];
         const startedAt = performance.now();

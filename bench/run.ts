@@ -12,6 +12,9 @@ import { buildPrefetch } from '../tools/fixtures/prefetch.js';
 import { scenarioRequest } from '../tools/fixtures/requests.js';
 import { loadScenario } from '../tools/fixtures/scenarios.js';
 import { loadTerminology } from '../src/terminology/valuesets.js';
+import { loadServiceConfig } from '../src/config/service-config.js';
+import { createLogger } from '../src/log.js';
+import { buildService } from '../src/service.js';
 import { benchIssuer } from './jwt.js';
 
 /**
@@ -372,6 +375,29 @@ async function main(): Promise<void> {
   const issuer = benchIssuer();
   const selected = scenarios.filter((s) => args.only === undefined || args.only.has(s.id));
 
+  // The reference servers answer each scenario with the service's own answer to it (the same bytes out), computed
+  // here once in this process; (d) and the storage runs answer as (a) does (the same patient).
+  const answerDir = mkdtempSync(join(tmpdir(), 'hip-pain-cds-bench-answers-'));
+  const reference = await buildService(loadServiceConfig({ NODE_ENV: 'test', FEEDBACK_STORE: 'memory' }), {
+    log: createLogger({ level: 'silent' }),
+  });
+  const answerFiles = new Map<string, string>();
+  for (const s of scenarios) {
+    if (s.fhir === true || s.body === '') continue;
+    const answer = await reference.hooks.call(s.path.slice('/cds-services/'.length), JSON.parse(s.body) as unknown, {
+      log: reference.log,
+      annotate: () => undefined,
+      now: new Date(),
+      baseUrl: 'http://127.0.0.1:3000',
+      checkFhirServer: () => undefined,
+    });
+    const file = join(answerDir, `${s.id}.json`);
+    writeFileSync(file, JSON.stringify(answer));
+    answerFiles.set(s.id, file);
+  }
+  await reference.close();
+  const answerFileOf = (s: Scenario): string => answerFiles.get(s.id) ?? answerFiles.get('a') ?? '';
+
   // npm start readiness: spawn the compiled service until it says it listens.
   const startups: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -402,14 +428,14 @@ async function main(): Promise<void> {
         }),
       );
     }
-    const baseline = await start(baselineScript, {});
+    const baseline = await start(baselineScript, { ANSWER_FILE: answerFileOf(s) });
     const connections = s.connections ?? args.connections;
     const authorization = s.auth === true ? (path: string) => issuer.authorization(path) : undefined;
     const base = await load(baseline.port, s.path, body, connections, args.duration, baseline.child.pid ?? 0, authorization);
     await baseline.stop();
     let floor: Measured | undefined;
     if (s.floor === true) {
-      const f = await start(floorScript, {});
+      const f = await start(floorScript, { ANSWER_FILE: answerFileOf(s) });
       floor = await load(f.port, s.path, body, connections, args.duration, f.child.pid ?? 0);
       await f.stop();
     }
@@ -438,6 +464,7 @@ async function main(): Promise<void> {
       scenario: s.id,
       title: s.title,
       bodyKB: Math.round(Buffer.byteLength(body) / 1024),
+      answerKB: Math.round(statSync(answerFileOf(s)).size / 102.4) / 10,
       service: { ...svc, peakRssMb: rss.total, peakRssLargestProcessMb: rss.largestProcess },
       connections,
       baseline: base,
@@ -450,11 +477,11 @@ async function main(): Promise<void> {
     };
     results.push(row);
     process.stdout.write(
-      `(${s.id}) ${s.title}, body ${row.bodyKB} KB, ${connections} connections\n` +
+      `(${s.id}) ${s.title}, body ${row.bodyKB} KB, answer ${row.answerKB} KB, ${connections} connections\n` +
         `    service : ${svc.cpuUsPerRequest} µs CPU/request, ${svc.rps} req/s, p50 ${svc.p50} ms, p90 ${svc.p90} ms, p99 ${svc.p99} ms, peak RSS ${rss.total === rss.largestProcess ? `${rss.total} MB` : `${rss.total} MB in all, ${rss.largestProcess} MB the largest process`}${svc.errors + svc.non2xx > 0 ? `, ${svc.errors} errors, ${svc.non2xx} non-2xx` : ''}\n` +
-        `    baseline: ${base.cpuUsPerRequest} µs CPU/request, ${base.rps} req/s, p50 ${base.p50} ms, p90 ${base.p90} ms, p99 ${base.p99} ms\n` +
+        `    baseline (node:http, same body in, same answer out): ${base.cpuUsPerRequest} µs CPU/request, ${base.rps} req/s, p50 ${base.p50} ms, p90 ${base.p90} ms, p99 ${base.p99} ms\n` +
         (floor !== undefined
-          ? `    express floor (express + express.json, fixed card): ${floor.cpuUsPerRequest} µs CPU/request, ${floor.rps} req/s (${Math.round((floor.rps / Math.max(1, base.rps)) * 100) / 100} of the baseline), p99 ${floor.p99} ms\n`
+          ? `    express floor (express + express.json + res.json, same answer): ${floor.cpuUsPerRequest} µs CPU/request, ${floor.rps} req/s (${Math.round((floor.rps / Math.max(1, base.rps)) * 100) / 100} of the baseline), p99 ${floor.p99} ms\n`
           : '') +
         Object.entries(layers)
           .map(

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { ConfigError } from './config/env.js';
 import { loadServiceConfig, type ServiceConfig } from './config/service-config.js';
 import { listenMetrics } from './http/ops.js';
+import { preshape } from './http/preshape.js';
 import { createLogger, type Logger } from './log.js';
 import { serveClusterMetrics } from './metrics.js';
 import { buildService, type ServiceOverrides } from './service.js';
@@ -34,7 +35,7 @@ export async function startServer(
       // Enforce the header and request time-outs every second (Node's default check is every 30 s).
       connectionsCheckingInterval: 1000,
     },
-    service.app,
+    preshape(service.app),
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // Malformed HTTP, oversized headers, time-outs: answer if the socket still can, never crash.

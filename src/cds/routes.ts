@@ -6,7 +6,7 @@ import { HttpError } from '../http/operation-outcome.js';
 import { VERSION_EXTENSION, type Versions } from '../http/ops.js';
 import type { Caller } from '../security/types.js';
 import type { FeedbackService } from './feedback-service.js';
-import type { HookService } from './hook-service.js';
+import type { CallContext, HookService } from './hook-service.js';
 import type { ServiceRegistry } from './registry.js';
 import type { CdsResponse } from './types.js';
 
@@ -78,16 +78,20 @@ export function hookCall(deps: HookCallDeps): (req: Request, body: unknown) => P
   return async (req, body) => {
     const caller = req.caller;
     const fields = req.logFields;
-    const response = await deps.hooks.call(String(req.params['id']), body, {
-      log: req.log,
+    const ctx: CallContext = {
+      // The request's logger is made only if the call logs something (most calls log only their access line).
+      get log() {
+        return req.log;
+      },
       annotate: (added) => Object.assign(fields, added),
-      ...(req.abortSignal !== undefined ? { signal: req.abortSignal } : {}),
       now: deps.now(),
       baseUrl: baseUrlOf(req, deps.publicBaseUrl),
       checkFhirServer: (fhirServer) => {
         deps.checkFhirServer(fhirServer, caller);
       },
-    });
+    };
+    if (req.abortSignal !== undefined) ctx.signal = req.abortSignal;
+    const response = await deps.hooks.call(String(req.params['id']), body, ctx);
     // The caller's card profile (its trusted-issuer entry's `profile`).
     return applyCardProfile(caller?.profile, response);
   };

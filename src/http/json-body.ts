@@ -85,13 +85,14 @@ export function jsonBody(limit: number) {
 }
 
 /**
- * Answers a JSON body: serialised once, encoded to UTF-8 once (its length is the encoded buffer's, not a second
- * pass over the string), written with one `res.end`; no ETag or freshness work.
+ * Answers a JSON body: serialised once and written with one `res.end` of the string, which Node sends with the
+ * header in a single write (a Buffer body would be a second piece of a writev, after a copy); the length is
+ * Buffer.byteLength of the string (a count, no copy). No ETag or freshness work.
  */
 export function sendJson(res: Response, status: number, body: unknown): void {
-  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  const text = JSON.stringify(body);
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', bytes.length);
-  res.end(bytes);
+  res.setHeader('Content-Length', Buffer.byteLength(text, 'utf8'));
+  res.end(text, 'utf8');
 }

@@ -1,5 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
+import { preshape } from '../../src/http/preshape.js';
 import { CdsValidator } from '../../src/cds/validate.js';
 import type { Card, CdsResponse } from '../../src/cds/types.js';
 import { ALL_TOPICS, TOPIC_SYSTEM } from '../../src/pathway/topics.js';
@@ -74,7 +75,9 @@ function check(path: string, res: request.Response): Answer {
   return { status, body, headers: res.headers };
 }
 
-export function cds(app: Express) {
+/** The service as `npm start` serves it: the Express app behind the request listener of src/server.ts (preshape). */
+export function cds(express: Express) {
+  const app = preshape(express);
   return {
     async get(path: string, headers: Record<string, string> = {}): Promise<Answer> {
       return check(path, await request(app).get(path).set(headers));
