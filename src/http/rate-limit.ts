@@ -88,6 +88,11 @@ export class RateLimiter {
 
   private readonly options: RateLimiterOptions;
 
+  /** False when the limit is off (RATE_LIMIT_* = 0): nothing is counted, no key is needed. */
+  get enabled(): boolean {
+    return this.perMinute > 0;
+  }
+
   /** Seconds to wait (for Retry-After, at least 1), or 0 when the request may go ahead. */
   take(key: string): number {
     return this.check(key).wait;
@@ -223,9 +228,10 @@ export function throttled(who: 'address' | 'client', wait: number): HttpError {
  * handler (src/http/hook-handler.ts).
  */
 export function limitAddress(
-  limiter: Pick<RateLimiter, 'check'>,
+  limiter: Pick<RateLimiter, 'check' | 'enabled'>,
 ): (req: Request, res: Response) => Awaitable<HttpError | undefined> {
   return (req, res) => {
+    if (!limiter.enabled) return undefined; // off: no address to work out (req.ip walks X-Forwarded-For)
     const decision = limiter.check(addressKey(req.ip ?? 'unknown'));
     setRateLimitHeaders(res, decision);
     if (decision.wait <= 0) return undefined;

@@ -47,7 +47,7 @@ const PREPARED_STATEMENTS = 200;
  * Keeps each SQL text's statement prepared: SQLite compiles a statement once, then each call only binds and steps
  * it (preparing the quiet-period read was the largest cost of the hook call's database work). Safe because
  * Kysely's SQLite driver runs one statement at a time on its one connection, and a statement is reset when it is
- * run again. The oldest of the texts beyond `max` is finalised by the driver when collected.
+ * run again. Beyond `max` texts the least recently used one is let go (the driver finalises it when collected).
  */
 export function keepStatementsPrepared(database: SqliteDatabase, max = PREPARED_STATEMENTS): SqliteDatabase {
   const prepared = new Map<string, SqliteStatement>();
@@ -64,8 +64,8 @@ export function keepStatementsPrepared(database: SqliteDatabase, max = PREPARED_
           const oldest = prepared.keys().next();
           if (oldest.done !== true) prepared.delete(oldest.value);
         }
-        prepared.set(text, stmt);
-      }
+      } else prepared.delete(text); // moved to the end: the least recently used text goes first
+      prepared.set(text, stmt);
       return stmt;
     },
   };

@@ -11,6 +11,10 @@ export type { FeedbackTable, IssuedCardTable, QuietTable } from './schema.js';
 const DAY_MS = 86_400_000;
 /** Rows per INSERT (well under SQLite's 32 766 and PostgreSQL's 65 535 bound parameters). */
 const CHUNK = 500;
+/** Rows per statement of the ledger's inserts, largest first (the last must be 1). */
+const ISSUED_SIZES = [128, 16, 4, 1] as const;
+/** Columns of issued_card, in the order recordIssued binds them. */
+const ISSUED_COLUMNS = 5;
 
 export interface StoreOptions extends DatabaseOptions {
   /** Feedback older than this is deleted. */
@@ -119,6 +123,8 @@ export class Store {
   private readonly quietRead: Precompiled<Pick<QuietTable, 'topic' | 'until_ms' | 'reason'>>;
   /** The JWT replay claim of every authenticated call: (id, expires_at, now). */
   private readonly jtiClaim: Precompiled<{ id: string }>;
+  /** The ledger's inserts, one per size of ISSUED_SIZES: (uuid, service_id, topic, patient_hash, issued_at) per row. */
+  private readonly issuedInserts = new Map<number, Precompiled<unknown>>();
 
   private constructor(
     readonly db: Kysely<Tables>,
@@ -150,6 +156,19 @@ export class Store {
         .compile(),
       3,
     );
+    const placeholder: IssuedCardTable = { uuid: '', service_id: '', topic: '', patient_hash: '', issued_at: 0 };
+    for (const size of ISSUED_SIZES)
+      this.issuedInserts.set(
+        size,
+        new Precompiled(
+          db
+            .insertInto('issued_card')
+            .values(Array.from({ length: size }, () => placeholder))
+            .onConflict((oc) => oc.column('uuid').doNothing())
+            .compile(),
+          size * ISSUED_COLUMNS,
+        ),
+      );
   }
 
   /** Opens the database, runs pending migrations (safe when several instances start at once), imports the legacy file. */
@@ -242,13 +261,21 @@ export class Store {
 
   // --- the ledger of issued cards --------------------------------------------------------------------------
 
+  /**
+   * Writes a batch of the ledger in statements of fixed sizes (ISSUED_SIZES), so that however many cards a batch
+   * holds, the statements are a handful of SQL texts, compiled and prepared once.
+   */
   async recordIssued(rows: readonly IssuedCardTable[]): Promise<void> {
-    for (const part of chunks(rows))
-      await this.db
-        .insertInto('issued_card')
-        .values(part)
-        .onConflict((oc) => oc.column('uuid').doNothing())
-        .execute();
+    let at = 0;
+    for (const size of ISSUED_SIZES) {
+      const insert = this.issuedInserts.get(size);
+      if (insert === undefined) continue;
+      for (; rows.length - at >= size; at += size) {
+        const parameters: unknown[] = [];
+        for (const r of rows.slice(at, at + size)) parameters.push(r.uuid, r.service_id, r.topic, r.patient_hash, r.issued_at);
+        await insert.run(this.db, parameters);
+      }
+    }
   }
 
   async findIssued(uuids: readonly string[]): Promise<Map<string, IssuedCardTable>> {

@@ -14,11 +14,16 @@ describe('requests and responses keep one shape', () => {
   let base: string;
   let close: () => Promise<void>;
   const added = { req: new Set<string>(), res: new Set<string>() };
+  const given: boolean[] = [];
   const before: { req: Record<string, unknown>; res: Record<string, unknown> }[] = [];
 
   beforeAll(async () => {
     service = await testService();
     const listener = preshape((req: IncomingMessage, res: ServerResponse) => {
+      given.push(
+        Object.keys(REQUEST_FIELDS).every((k) => Object.hasOwn(req, k)) &&
+          Object.keys(RESPONSE_FIELDS).every((k) => Object.hasOwn(res, k)),
+      );
       const reqKeys = new Set(Object.keys(req));
       const resKeys = new Set(Object.keys(res));
       res.once('close', () => {
@@ -72,8 +77,9 @@ describe('requests and responses keep one shape', () => {
     expect([...added.res]).toEqual([]);
   });
 
-  test('each field is given the value reading it gave before', () => {
+  test('each field is given, with the value reading it gave before', () => {
     expect(before.length).toBeGreaterThan(0);
+    expect(given).toEqual(before.map(() => true));
     for (const b of before) {
       expect(b.req).toEqual(REQUEST_FIELDS);
       expect(b.res).toEqual(RESPONSE_FIELDS);

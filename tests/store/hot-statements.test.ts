@@ -46,6 +46,18 @@ describe('SQLite statements stay prepared (the hook path prepares nothing per ca
     expect(raw.prepared).toEqual(['a', 'b', 'c', 'a']);
   });
 
+  test('a text in use stays: the least recently used one is let go', () => {
+    const raw = countingDatabase();
+    const db = keepStatementsPrepared(raw, 2);
+    db.prepare('a');
+    db.prepare('b');
+    db.prepare('a'); // used again
+    db.prepare('c'); // lets 'b' go, not 'a'
+    db.prepare('a');
+    db.prepare('b');
+    expect(raw.prepared).toEqual(['a', 'b', 'c', 'b']);
+  });
+
   test('closing closes the database once', () => {
     const raw = countingDatabase();
     const db = keepStatementsPrepared(raw);
@@ -71,7 +83,7 @@ describe('the patient hash is remembered, never changed', () => {
 });
 
 describe.each(ENGINES)('the precompiled hot statements on $name', (engine) => {
-  test('the quiet-period read and the replay claim give the same answers call after call', async () => {
+  test('the quiet-period read, the replay claim and the ledger's inserts answer the same call after call', async () => {
     const db = await engine.fresh();
     const store = await openTestStore(db);
     try {
@@ -106,6 +118,23 @@ describe.each(ENGINES)('the precompiled hot statements on $name', (engine) => {
       }
       // An expired claim is taken again: the third parameter is the time, not the expiry.
       expect(await store.claimJti('iss|0', now + 3000, now + 2000)).toBe(true);
+
+      // The ledger's batches of any size, written in statements of fixed sizes: every row, each once.
+      for (const n of [1, 3, 21, 150, 301]) {
+        const rows = Array.from({ length: n }, (_, i) => ({
+          uuid: `card-${n}-${i}`,
+          service_id: 'hip-pain-patient-view',
+          topic: `topic-${i % 7}`,
+          patient_hash: `hash-${i % 3}`,
+          issued_at: now + i,
+        }));
+        await store.recordIssued(rows);
+        await store.recordIssued(rows.slice(0, 2)); // repeats are ignored
+        const found = await store.findIssued(rows.map((r) => r.uuid));
+        expect(found.size).toBe(n);
+        for (const r of rows) expect(found.get(r.uuid)).toEqual(r);
+      }
+      await store.recordIssued([]);
     } finally {
       await store.close();
       await db.drop();
