@@ -21,6 +21,12 @@ export interface HookServiceDeps {
   quiet?: QuietPeriods;
 }
 
+/** A call's abort: whether it is aborted, and its signal (made when first read: src/http/timeout.ts). */
+export interface CallAbort {
+  readonly aborted: boolean;
+  readonly signal: AbortSignal;
+}
+
 export interface CallContext {
   log: Logger;
   /** Adds fields to the request's access line. */
@@ -31,7 +37,7 @@ export interface CallContext {
   /** Throws when the request's fhirServer may not be called by this caller. */
   checkFhirServer: FhirServerCheck;
   /** Aborted when the request times out or the client goes away: FHIR queries stop, nothing more is done. */
-  signal?: AbortSignal;
+  abort?: CallAbort;
 }
 
 /**
@@ -63,9 +69,9 @@ export class HookService {
     const gathered = await gatherer.gather(service, request, {
       log,
       checkServer: ctx.checkFhirServer,
-      ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
+      ...(ctx.abort !== undefined ? { abort: ctx.abort } : {}),
     });
-    if (ctx.signal?.aborted === true) return { cards: [] }; // already answered (503) or the client is gone
+    if (ctx.abort?.aborted === true) return { cards: [] }; // already answered (503) or the client is gone
     const context = request.context;
     const result = pathway.evaluate(
       request.hook,

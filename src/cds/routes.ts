@@ -90,7 +90,7 @@ export function hookCall(deps: HookCallDeps): (req: Request, body: unknown) => P
         deps.checkFhirServer(fhirServer, caller);
       },
     };
-    if (req.abortSignal !== undefined) ctx.signal = req.abortSignal;
+    if (req.abort !== undefined) ctx.abort = req.abort;
     const response = await deps.hooks.call(String(req.params['id']), body, ctx);
     // The caller's card profile (its trusted-issuer entry's `profile`).
     return applyCardProfile(caller?.profile, response);

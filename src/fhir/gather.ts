@@ -147,7 +147,8 @@ const ISSUE_CODE: Record<FhirFailure, Issue['code']> = {
 export interface GatherContext {
   log: () => Logger;
   checkServer: FhirServerCheck;
-  signal?: AbortSignal;
+  /** The request's abort; its signal is read only when a query is sent. */
+  abort?: { readonly signal: AbortSignal };
 }
 
 /** One prefetch key as gathered. */
@@ -247,7 +248,7 @@ export class DataGatherer {
       checkServer(server.baseUrl);
       started = performance.now();
       const budget = AbortSignal.timeout(this.options.timeoutMs);
-      signal = ctx.signal !== undefined ? AbortSignal.any([budget, ctx.signal]) : budget;
+      signal = ctx.abort !== undefined ? AbortSignal.any([budget, ctx.abort.signal]) : budget;
       return signal;
     };
 

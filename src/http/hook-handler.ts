@@ -40,7 +40,7 @@ export interface HookHandlerDeps {
   cors: Pick<CorsPolicy, 'headers'>;
   /** The per-address rate limit and its RateLimit headers: the 429 to answer, or undefined (limitAddress). */
   limitAddress: (req: Request, res: Response) => Awaitable<HttpError | undefined>;
-  /** REQUEST_TIMEOUT_MS: answers 503 and aborts `req.abortSignal` (armTimeout). */
+  /** REQUEST_TIMEOUT_MS: answers 503 and aborts `req.abort` (armTimeout). */
   timeoutMs: number;
   /** Sets `req.caller`; a promise that rejects with the 401 or 429 to answer, or undefined when decided at once. */
   authenticate: (req: Request, res: Response) => Promise<void> | undefined;

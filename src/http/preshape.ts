@@ -20,7 +20,7 @@ export const REQUEST_FIELDS = {
   startedAt: undefined,
   logFields: undefined,
   baseLog: undefined,
-  abortSignal: undefined,
+  abort: undefined,
   caller: undefined,
   requestLog: undefined,
   body: undefined,
@@ -66,7 +66,7 @@ export function preshape(app: Listener): Listener {
     req.startedAt = undefined;
     req.logFields = undefined;
     req.baseLog = undefined;
-    req.abortSignal = undefined;
+    req.abort = undefined;
     req.caller = undefined;
     req.requestLog = undefined;
     req.body = undefined;

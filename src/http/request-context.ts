@@ -17,8 +17,6 @@ declare module 'express-serve-static-core' {
     startedAt: number;
     /** Fields the handlers add to the request's one access line (hookInstance, topics, ...). */
     logFields: Record<string, unknown>;
-    /** Aborted when the request times out or the client goes away (src/http/timeout.ts). */
-    abortSignal?: AbortSignal;
   }
 }
 

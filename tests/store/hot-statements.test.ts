@@ -83,7 +83,7 @@ describe('the patient hash is remembered, never changed', () => {
 });
 
 describe.each(ENGINES)('the precompiled hot statements on $name', (engine) => {
-  test('the quiet-period read, the replay claim and the ledger's inserts answer the same call after call', async () => {
+  test('the quiet-period read, the replay claim and the ledger inserts answer the same call after call', async () => {
     const db = await engine.fresh();
     const store = await openTestStore(db);
     try {
