@@ -1,6 +1,7 @@
 import express, { type Request, type Response } from 'express';
 import type { AddressInfo } from 'node:net';
 import { logOf, startRequest } from '../../src/http/request-context.js';
+import { isoTime } from '../../src/log.js';
 import { captureLogs } from '../helpers/log-capture.js';
 
 /** req.log: the request's logger, bound to its id, made on first use from a getter on Express's request prototype. */
@@ -50,5 +51,19 @@ describe('the request logger', () => {
     const { log } = captureLogs('info');
     const req = { headers: {} } as unknown as Request;
     expect(logOf(req, log)).toBe(log);
+  });
+});
+
+describe('the time of a log line', () => {
+  test("is pino's ISO time, to the millisecond", () => {
+    const before = Date.now();
+    const time = isoTime();
+    const after = Date.now();
+    const m = /^,"time":"(.+)"$/.exec(time);
+    expect(m).not.toBeNull();
+    const t = Date.parse(m?.[1] ?? '');
+    expect(t).toBeGreaterThanOrEqual(before);
+    expect(t).toBeLessThanOrEqual(after);
+    expect(m?.[1]).toBe(new Date(t).toISOString());
   });
 });
