@@ -121,26 +121,25 @@ function isoTime(now: Date): string {
   return lastNowIso;
 }
 
+/** What every card of one call shares, worked out once however many cards the call has. */
+interface CallCards {
+  facts: PatientFacts;
+  record: PatientRecord;
+  /** The view of the call's facts. */
+  base: View;
+  /** The side the hip conditions name (when a one-sided order needs it). */
+  side?: HipSide;
+}
+
 export class CardRenderer {
-  /** The shared view of each call's facts, built once however many cards the call has. */
-  private readonly bases = new WeakMap<PatientFacts, View>();
-
-  /** The side each call's hip conditions name, computed once per call. */
-  private readonly sides = new WeakMap<PatientFacts, HipSide>();
-
   constructor(
     private readonly templates: CardTemplates,
     private readonly config: PathwayConfig,
     private readonly sideCodes: SideCodes = loadSideCodes(),
   ) {}
 
-  private side(facts: PatientFacts): HipSide {
-    let side = this.sides.get(facts);
-    if (side === undefined) {
-      side = hipSide(facts.hipConditions.map((c) => c.laterality));
-      this.sides.set(facts, side);
-    }
-    return side;
+  private side(call: CallCards): HipSide {
+    return (call.side ??= hipSide(call.facts.hipConditions.map((c) => c.laterality)));
   }
 
   private readonly sourceLines = new Map<CardTemplate, string>();
@@ -163,15 +162,23 @@ export class CardRenderer {
     return t;
   }
 
+  /** The cards of one call's findings, in their order. */
+  renderAll(findings: readonly Finding[], facts: PatientFacts, record: PatientRecord): Card[] {
+    if (findings.length === 0) return [];
+    const call: CallCards = { facts, record, base: baseView(facts, this.config, this.templates.shared) };
+    return findings.map((f) => this.renderCard(f, call));
+  }
+
+  /** One finding's card. */
   render(finding: Finding, facts: PatientFacts, record: PatientRecord): Card {
+    return this.renderCard(finding, { facts, record, base: baseView(facts, this.config, this.templates.shared) });
+  }
+
+  private renderCard(finding: Finding, call: CallCards): Card {
     const t = this.template(finding);
     const { shared } = this.templates;
-    let base = this.bases.get(facts);
-    if (base === undefined) {
-      base = baseView(facts, this.config, shared);
-      this.bases.set(facts, base);
-    }
-    const view = buildView(base, finding, facts.now);
+    const { facts } = call;
+    const view = buildView(call.base, finding, facts.now);
     const detail = [renderTemplate(t.detail, view, escapeRecordText, shared.partials).trim().replace(/\n{3,}/g, '\n\n'), this.sourcesLine(t)]
       .filter((s) => s !== '')
       .join(SOURCES_SEPARATOR);
@@ -187,7 +194,7 @@ export class CardRenderer {
       },
     };
     const suggestions = finding.suggestions
-      .map((choice) => this.suggestion(t, choice, view, record, facts))
+      .map((choice) => this.suggestion(t, choice, view, call))
       .filter((s): s is Suggestion => s !== undefined);
     if (suggestions.length > 0) {
       card.suggestions = suggestions;
@@ -203,9 +210,9 @@ export class CardRenderer {
     t: CardTemplate,
     choice: SuggestionChoice,
     baseView: View,
-    record: PatientRecord,
-    facts: PatientFacts,
+    call: CallCards,
   ): Suggestion | undefined {
+    const { facts, record } = call;
     const st = t.suggestions?.[choice.id];
     if (st === undefined) throw new Error(`card template ${t.topic} has no suggestion "${choice.id}"`);
     const view: View = { ...baseView, ...(present(choice.values ?? {}) as View) };
@@ -218,7 +225,7 @@ export class CardRenderer {
     // A one-sided order that replaces a draft takes the draft's side when the draft names one (its bodySite or
     // code), else the side of the hip conditions.
     const draftSide = orderSide(orders, this.sideCodes);
-    const side = draftSide === 'left' || draftSide === 'right' ? draftSide : this.side(facts);
+    const side = draftSide === 'left' || draftSide === 'right' ? draftSide : this.side(call);
     for (const a of st.actions) actions.push(...this.actions(a, view, orders, record, facts, side));
     if (actions.length === 0) return undefined;
     const sided = st.actions.some((a) => a.laterality !== undefined);

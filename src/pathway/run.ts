@@ -48,6 +48,6 @@ export class Pathway {
 
   /** One card per finding, in the same order. */
   render(findings: readonly Finding[], evaluated: { facts: PathwayResult['facts']; record: PatientRecord }): Card[] {
-    return findings.map((f) => this.renderer.render(f, evaluated.facts, evaluated.record));
+    return this.renderer.renderAll(findings, evaluated.facts, evaluated.record);
   }
 }

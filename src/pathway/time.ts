@@ -10,15 +10,29 @@ export function weeksBefore(now: Date, weeks: number): Date {
   return daysBefore(now, weeks * 7);
 }
 
-/** Calendar months back (the 23rd of the month, n months earlier; clamped at month end). */
+/** The months-back of the last "now" asked for, by number of months (a call asks for a few, many times). */
+let monthsNow = NaN;
+const monthsBack = new Map<number, number>();
+
+/** Calendar months back (the 23rd of the month, n months earlier; clamped at month end). A new Date each time. */
 export function monthsBefore(now: Date, months: number): Date {
-  const d = new Date(now.getTime());
-  const day = d.getUTCDate();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() - months);
-  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
-  d.setUTCDate(Math.min(day, lastDay));
-  return d;
+  const t = now.getTime();
+  if (t !== monthsNow) {
+    monthsNow = t;
+    monthsBack.clear();
+  }
+  let ms = monthsBack.get(months);
+  if (ms === undefined) {
+    const d = new Date(t);
+    const day = d.getUTCDate();
+    d.setUTCDate(1);
+    d.setUTCMonth(d.getUTCMonth() - months);
+    const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+    d.setUTCDate(Math.min(day, lastDay));
+    ms = d.getTime();
+    monthsBack.set(months, ms);
+  }
+  return new Date(ms);
 }
 
 export function wholeWeeksBetween(from: Date, to: Date): number {
