@@ -12,7 +12,7 @@ const DAY_MS = 86_400_000;
 /** Rows per INSERT (well under SQLite's 32 766 and PostgreSQL's 65 535 bound parameters). */
 const CHUNK = 500;
 /** Rows per statement of the ledger's inserts, largest first (the last must be 1). */
-const ISSUED_SIZES = [128, 16, 4, 1] as const;
+const ISSUED_SIZES: readonly number[] = [128, 16, 4, 1];
 /** Columns of issued_card, in the order recordIssued binds them. */
 const ISSUED_COLUMNS = 5;
 
@@ -266,16 +266,22 @@ export class Store {
    * holds, the statements are a handful of SQL texts, compiled and prepared once.
    */
   async recordIssued(rows: readonly IssuedCardTable[]): Promise<void> {
-    let at = 0;
-    for (const size of ISSUED_SIZES) {
-      const insert = this.issuedInserts.get(size);
-      if (insert === undefined) continue;
-      for (; rows.length - at >= size; at += size) {
-        const parameters: unknown[] = [];
-        for (const r of rows.slice(at, at + size)) parameters.push(r.uuid, r.service_id, r.topic, r.patient_hash, r.issued_at);
-        await insert.run(this.db, parameters);
+    if (rows.length === 0) return;
+    const write = async (db: Kysely<Tables>): Promise<void> => {
+      let at = 0;
+      for (const size of ISSUED_SIZES) {
+        const insert = this.issuedInserts.get(size);
+        if (insert === undefined) continue;
+        for (; rows.length - at >= size; at += size) {
+          const parameters: unknown[] = [];
+          for (const r of rows.slice(at, at + size)) parameters.push(r.uuid, r.service_id, r.topic, r.patient_hash, r.issued_at);
+          await insert.run(db, parameters);
+        }
       }
-    }
+    };
+    // One statement needs no transaction; several are committed once (one WAL append for SQLite, not one each).
+    if (ISSUED_SIZES.includes(rows.length)) await write(this.db);
+    else await this.db.transaction().execute(write);
   }
 
   async findIssued(uuids: readonly string[]): Promise<Map<string, IssuedCardTable>> {
