@@ -24,6 +24,11 @@ export interface OpenDatabase {
   engine: Engine;
   /** Which SQLite driver is in use (`node:sqlite` or `better-sqlite3`), or `pg`. */
   driver: string;
+  /**
+   * SQLite: the connection Kysely uses, for the one read the hook path makes synchronously (Store.quietTopics);
+   * its statements stay prepared (keepStatementsPrepared).
+   */
+  sqlite?: SqliteDatabase;
 }
 
 /** How long a SQLite writer waits for another process's write lock before failing (ms). */
@@ -140,8 +145,9 @@ export function openDatabase(options: DatabaseOptions): OpenDatabase {
     return { db: new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres', driver: 'pg' };
   }
   const { database, driver } = openSqlite(options.sqliteFile, options.sqliteDriver ?? 'auto');
+  const sqlite = keepStatementsPrepared(database);
   const dialect = new SqliteDialect({
-    database: keepStatementsPrepared(database),
+    database: sqlite,
     onCreateConnection: async (connection) => {
       // WAL: readers never block the writer, a committed transaction survives a crash of the process (kill -9);
       // synchronous=NORMAL syncs at checkpoints (an OS crash or power loss may lose the last transactions).
@@ -154,5 +160,5 @@ export function openDatabase(options: DatabaseOptions): OpenDatabase {
         await connection.executeQuery(CompiledQuery.raw(pragma));
     },
   });
-  return { db: new Kysely<Tables>({ dialect }), engine: 'sqlite', driver };
+  return { db: new Kysely<Tables>({ dialect }), engine: 'sqlite', driver, sqlite };
 }

@@ -1,6 +1,6 @@
 import { createReadStream, existsSync, renameSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { sql, type CompiledQuery, type Kysely, type QueryResult } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type QueryResult, type SqliteDatabase } from 'kysely';
 import type { Logger } from '../log.js';
 import { type DatabaseOptions, type Engine, openDatabase } from './db.js';
 import { migrate } from './migrations.js';
@@ -109,6 +109,22 @@ class Precompiled<R> {
   run(db: Kysely<Tables>, parameters: readonly unknown[]): Promise<QueryResult<R>> {
     return db.executeQuery({ ...this.query, parameters });
   }
+
+  /** Its SQL text (for running it on the SQLite connection directly). */
+  get sql(): string {
+    return this.query.sql;
+  }
+}
+
+/** A row of the quiet-period read, as SQLite gives it. */
+function quietRow(x: unknown): { topic: string; untilMs: number; reason: string } | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
+  const topic: unknown = Reflect.get(x, 'topic');
+  const until: unknown = Reflect.get(x, 'until_ms');
+  const reason: unknown = Reflect.get(x, 'reason');
+  if (typeof topic !== 'string' || typeof reason !== 'string') return undefined;
+  const untilMs = typeof until === 'bigint' ? Number(until) : until;
+  return typeof untilMs === 'number' ? { topic, untilMs, reason } : undefined;
 }
 
 /**
@@ -118,6 +134,8 @@ class Precompiled<R> {
 export class Store {
   private migrated = false;
   private sweeper: NodeJS.Timeout | undefined;
+  /** Transactions begun and not yet ended: while one is, the quiet read goes through Kysely (it waits its turn). */
+  private openTransactions = 0;
 
   /** The quiet-period read of every patient-view call: (patient_hash, now). */
   private readonly quietRead: Precompiled<Pick<QuietTable, 'topic' | 'until_ms' | 'reason'>>;
@@ -132,6 +150,8 @@ export class Store {
     /** The driver in use: `pg`, `node:sqlite` or `better-sqlite3`. */
     readonly driver: string,
     private readonly options: StoreOptions,
+    /** SQLite: the connection itself, for the synchronous quiet read. */
+    private readonly sqlite?: SqliteDatabase,
   ) {
     this.quietRead = new Precompiled(
       db
@@ -173,8 +193,8 @@ export class Store {
 
   /** Opens the database, runs pending migrations (safe when several instances start at once), imports the legacy file. */
   static async open(options: StoreOptions): Promise<Store> {
-    const { db, engine, driver } = openDatabase(options);
-    const store = new Store(db, engine, driver, options);
+    const { db, engine, driver, sqlite } = openDatabase(options);
+    const store = new Store(db, engine, driver, options, sqlite);
     try {
       const ran = await migrate(db as Kysely<unknown>, engine);
       store.migrated = true;
@@ -215,6 +235,10 @@ export class Store {
    * false for a replay. One statement, atomic across instances: an insert, or an update of an expired entry.
    */
   async claimJti(id: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+    // SQLite: one statement at once on the connection, as quietTopics reads (and for the same reason, not while a
+    // transaction of this store is under way).
+    if (this.sqlite !== undefined && this.openTransactions === 0)
+      return this.sqlite.prepare(this.jtiClaim.sql).all([id, expiresAtMs, nowMs]).length > 0;
     const { rows } = await this.jtiClaim.run(this.db, [id, expiresAtMs, nowMs]);
     return rows.length > 0;
   }
@@ -281,7 +305,7 @@ export class Store {
     };
     // One statement needs no transaction; several are committed once (one WAL append for SQLite, not one each).
     if (ISSUED_SIZES.includes(rows.length)) await write(this.db);
-    else await this.db.transaction().execute(write);
+    else await this.inTransaction(write);
   }
 
   async findIssued(uuids: readonly string[]): Promise<Map<string, IssuedCardTable>> {
@@ -302,7 +326,7 @@ export class Store {
    * quiet periods of the rows that were new (a period only ever grows). Returns the keys that were new.
    */
   async saveFeedback(items: readonly { row: FeedbackTable; quiet?: QuietTable }[]): Promise<Set<string>> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.inTransaction(async (trx) => {
       const created = new Set<string>();
       for (const part of chunks(items)) {
         const rows = await trx
@@ -354,8 +378,31 @@ export class Store {
     return Number(row?.total ?? 0);
   }
 
-  /** The topics quiet for this patient now, with their end. */
+  /** One transaction, counted while it is begun (see quietTopics). */
+  private async inTransaction<T>(work: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
+    this.openTransactions++;
+    try {
+      return await this.db.transaction().execute(work);
+    } finally {
+      this.openTransactions--;
+    }
+  }
+
+  /**
+   * The topics quiet for this patient now, with their end. On SQLite, read at once on the connection (one prepared
+   * statement, no turn to wait for: each statement runs whole in one synchronous call, so none can be half done),
+   * unless a transaction of this store is under way, whose uncommitted rows it must not see nor join: then through
+   * Kysely, after it.
+   */
   async quietTopics(patientHash: string, nowMs: number): Promise<{ topic: string; untilMs: number; reason: string }[]> {
+    if (this.sqlite !== undefined && this.openTransactions === 0) {
+      const out: { topic: string; untilMs: number; reason: string }[] = [];
+      for (const r of this.sqlite.prepare(this.quietRead.sql).all([patientHash, nowMs])) {
+        const row = quietRow(r);
+        if (row !== undefined) out.push(row);
+      }
+      return out;
+    }
     const { rows } = await this.quietRead.run(this.db, [patientHash, nowMs]);
     return rows.map((r) => ({ topic: r.topic, untilMs: r.until_ms, reason: r.reason }));
   }

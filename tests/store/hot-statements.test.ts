@@ -135,6 +135,34 @@ describe.each(ENGINES)('the precompiled hot statements on $name', (engine) => {
         for (const r of rows) expect(found.get(r.uuid)).toEqual(r);
       }
       await store.recordIssued([]);
+
+      // A quiet read while feedback is being saved waits for its transaction (never reads its rows half-written).
+      const saving = store.saveFeedback([
+        {
+          row: {
+            key: 'k2',
+            service_id: 's',
+            card: 'c2',
+            topic: 'exercise-therapy-first',
+            outcome: 'overridden',
+            accepted_suggestions: null,
+            override_system: null,
+            override_code: null,
+            override_display: null,
+            user_comment: null,
+            outcome_timestamp: new Date(now).toISOString(),
+            received_at: now,
+          },
+          quiet: { patient_hash: 'h1', topic: 'exercise-therapy-first', until_ms: now + 5000, reason: 'overridden' },
+        },
+      ]);
+      const during = store.quietTopics('h1', now);
+      await saving;
+      expect((await during).map((r) => r.topic).sort()).toEqual(['exercise-therapy-first', 'radiographs-first']);
+      expect((await store.quietTopics('h1', now)).map((r) => r.topic).sort()).toEqual([
+        'exercise-therapy-first',
+        'radiographs-first',
+      ]);
     } finally {
       await store.close();
       await db.drop();
