@@ -136,7 +136,9 @@ describe.each(ENGINES)('the precompiled hot statements on $name', (engine) => {
       }
       await store.recordIssued([]);
 
-      // A quiet read while feedback is being saved waits for its transaction (never reads its rows half-written).
+      // A quiet read while feedback is being saved sees the rows before the transaction or after it, never a part of
+      // it. SQLite's one connection runs the read after the transaction (the read waits its turn while one is under
+      // way); PostgreSQL reads on another connection, before the commit or after it.
       const saving = store.saveFeedback([
         {
           row: {
@@ -158,7 +160,9 @@ describe.each(ENGINES)('the precompiled hot statements on $name', (engine) => {
       ]);
       const during = store.quietTopics('h1', now);
       await saving;
-      expect((await during).map((r) => r.topic).sort()).toEqual(['exercise-therapy-first', 'radiographs-first']);
+      const seen = (await during).map((r) => r.topic).sort();
+      if (engine.name === 'sqlite') expect(seen).toEqual(['exercise-therapy-first', 'radiographs-first']);
+      else expect([['radiographs-first'], ['exercise-therapy-first', 'radiographs-first']]).toContainEqual(seen);
       expect((await store.quietTopics('h1', now)).map((r) => r.topic).sort()).toEqual([
         'exercise-therapy-first',
         'radiographs-first',
