@@ -85,9 +85,8 @@ export function jsonBody(limit: number) {
 }
 
 /**
- * Answers a JSON body: serialised once and written with one `res.end` of the string, which Node sends with the
- * header in a single write (a Buffer body would be a second piece of a writev, after a copy); the length is
- * Buffer.byteLength of the string (a count, no copy). No ETag or freshness work.
+ * Answers a JSON body: serialised once, its length counted (Buffer.byteLength: no encoded copy is made to measure
+ * it), written with one `res.end` of the string; no ETag or freshness work.
  */
 export function sendJson(res: Response, status: number, body: unknown): void {
   const text = JSON.stringify(body);

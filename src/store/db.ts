@@ -25,8 +25,8 @@ export interface OpenDatabase {
   /** Which SQLite driver is in use (`node:sqlite` or `better-sqlite3`), or `pg`. */
   driver: string;
   /**
-   * SQLite: the connection Kysely uses, for the one read the hook path makes synchronously (Store.quietTopics);
-   * its statements stay prepared (keepStatementsPrepared).
+   * SQLite: the connection Kysely uses, for the two statements the hook path runs on it at once (Store.quietTopics
+   * and Store.claimJti); its statements stay prepared (keepStatementsPrepared).
    */
   sqlite?: SqliteDatabase;
 }

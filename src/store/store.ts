@@ -134,7 +134,7 @@ function quietRow(x: unknown): { topic: string; untilMs: number; reason: string 
 export class Store {
   private migrated = false;
   private sweeper: NodeJS.Timeout | undefined;
-  /** Transactions begun and not yet ended: while one is, the quiet read goes through Kysely (it waits its turn). */
+  /** Transactions begun and not yet ended: while one is, the quiet read and the replay claim go through Kysely. */
   private openTransactions = 0;
 
   /** The quiet-period read of every patient-view call: (patient_hash, now). */
@@ -150,7 +150,7 @@ export class Store {
     /** The driver in use: `pg`, `node:sqlite` or `better-sqlite3`. */
     readonly driver: string,
     private readonly options: StoreOptions,
-    /** SQLite: the connection itself, for the synchronous quiet read. */
+    /** SQLite: the connection itself, for the quiet read and the replay claim run at once. */
     private readonly sqlite?: SqliteDatabase,
   ) {
     this.quietRead = new Precompiled(
