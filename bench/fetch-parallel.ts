@@ -1,4 +1,3 @@
-import { preshape } from '../src/http/preshape.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadServiceConfig } from '../src/config/service-config.js';
@@ -9,6 +8,7 @@ import { loadScenario } from '../tools/fixtures/scenarios.js';
 import { createLogger } from '../src/log.js';
 import { buildService, type Service } from '../src/service.js';
 import { startFhirServer } from '../tools/fhir-server/index.js';
+import { preshape } from '../src/http/preshape.js';
 
 /**
  * npm run bench:fetch [-- --delay 20 --calls 40 --scenario radiographs-first-pain-better-by-1-point]

@@ -1,8 +1,8 @@
-import { preshape } from '../src/http/preshape.js';
 import { createServer } from 'node:http';
 import { loadServiceConfig } from '../src/config/service-config.js';
 import { createLogger } from '../src/log.js';
 import { buildService } from '../src/service.js';
+import { preshape } from '../src/http/preshape.js';
 
 /**
  * The layers between the bare floor and the full service, measured with the same body as scenario (a):
