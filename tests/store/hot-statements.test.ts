@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 import { keepStatementsPrepared } from '../../src/store/db.js';
 import { patientHasher } from '../../src/store/patient-hash.js';
-import { ENGINES, openTestStore } from './engines.js';
+import { ENGINES, feedbackRow, openTestStore } from './engines.js';
 
 /** A SQLite database that counts what it prepares and closes (the statements do nothing). */
 function countingDatabase(): SqliteDatabase & { prepared: string[]; closed: number } {
@@ -90,20 +90,7 @@ describe.each(ENGINES)('the precompiled hot statements on $name', (engine) => {
       const now = Date.now();
       await store.saveFeedback([
         {
-          row: {
-            key: 'k1',
-            service_id: 's',
-            card: 'c1',
-            topic: 'radiographs-first',
-            outcome: 'overridden',
-            accepted_suggestions: null,
-            override_system: null,
-            override_code: null,
-            override_display: null,
-            user_comment: null,
-            outcome_timestamp: new Date(now).toISOString(),
-            received_at: now,
-          },
+          row: feedbackRow('k1', 'radiographs-first'),
           quiet: { patient_hash: 'h1', topic: 'radiographs-first', until_ms: now + 5000, reason: 'overridden' },
         },
       ]);
@@ -141,20 +128,7 @@ describe.each(ENGINES)('the precompiled hot statements on $name', (engine) => {
       // way); PostgreSQL reads on another connection, before the commit or after it.
       const saving = store.saveFeedback([
         {
-          row: {
-            key: 'k2',
-            service_id: 's',
-            card: 'c2',
-            topic: 'exercise-therapy-first',
-            outcome: 'overridden',
-            accepted_suggestions: null,
-            override_system: null,
-            override_code: null,
-            override_display: null,
-            user_comment: null,
-            outcome_timestamp: new Date(now).toISOString(),
-            received_at: now,
-          },
+          row: feedbackRow('k2', 'exercise-therapy-first'),
           quiet: { patient_hash: 'h1', topic: 'exercise-therapy-first', until_ms: now + 5000, reason: 'overridden' },
         },
       ]);

@@ -5,22 +5,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrations.js';
 import type { Store } from '../../src/store/store.js';
-import { ENGINES, openTestStore } from './engines.js';
-
-const feedbackRow = (key: string, topic = 'radiographs-first') => ({
-  key,
-  service_id: 'hip-pain-patient-view',
-  card: `card-${key}`,
-  topic,
-  outcome: 'overridden' as const,
-  accepted_suggestions: null,
-  override_system: null,
-  override_code: 'patient-declined',
-  override_display: null,
-  user_comment: null,
-  outcome_timestamp: '2026-11-30T10:00:00Z',
-  received_at: Date.now(),
-});
+import { ENGINES, feedbackRow, openTestStore } from './engines.js';
 
 describe.each(ENGINES)('the store on $name', (engine) => {
   let db: Awaited<ReturnType<typeof engine.fresh>>;
