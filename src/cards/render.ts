@@ -109,18 +109,6 @@ function clampSummary(s: string): string {
   return oneLine.length <= MAX_SUMMARY ? oneLine : `${oneLine.slice(0, MAX_SUMMARY - 1).trimEnd()}…`;
 }
 
-/** The ISO time of the last call's clock: every suggested resource of a call has the same `authoredOn`. */
-let lastNowMs = NaN;
-let lastNowIso = '';
-function isoTime(now: Date): string {
-  const ms = now.getTime();
-  if (ms !== lastNowMs) {
-    lastNowIso = now.toISOString();
-    lastNowMs = ms;
-  }
-  return lastNowIso;
-}
-
 /** What every card of one call shares, worked out once however many cards the call has. */
 interface CallCards {
   facts: PatientFacts;
@@ -129,6 +117,8 @@ interface CallCards {
   base: View;
   /** The side the hip conditions name (when a one-sided order needs it). */
   side?: HipSide;
+  /** `authoredOn` of every resource the call suggests: the call's time, formatted once. */
+  authoredOn?: string;
 }
 
 export class CardRenderer {
@@ -212,7 +202,6 @@ export class CardRenderer {
     baseView: View,
     call: CallCards,
   ): Suggestion | undefined {
-    const { facts, record } = call;
     const st = t.suggestions?.[choice.id];
     if (st === undefined) throw new Error(`card template ${t.topic} has no suggestion "${choice.id}"`);
     const view: View = { ...baseView, ...(present(choice.values ?? {}) as View) };
@@ -226,7 +215,7 @@ export class CardRenderer {
     // code), else the side of the hip conditions.
     const draftSide = orderSide(orders, this.sideCodes);
     const side = draftSide === 'left' || draftSide === 'right' ? draftSide : this.side(call);
-    for (const a of st.actions) actions.push(...this.actions(a, view, orders, record, facts, side));
+    for (const a of st.actions) actions.push(...this.actions(a, view, orders, call, side));
     if (actions.length === 0) return undefined;
     const sided = st.actions.some((a) => a.laterality !== undefined);
     const label = fill(st.label, { ...view, order: present(orders[0]) }) as string;
@@ -243,8 +232,7 @@ export class CardRenderer {
     a: ActionTemplate,
     view: View,
     orders: readonly OrderEntry[],
-    record: PatientRecord,
-    facts: PatientFacts,
+    call: CallCards,
     side: HipSide,
   ): Action[] {
     if (a.type === 'create') {
@@ -255,14 +243,14 @@ export class CardRenderer {
         this.applySide(content, a.laterality.codes ?? {}, side);
         description = `${description} (${this.templates.shared.laterality.orderText[side]})`;
       }
-      return [{ type: 'create', description, resource: this.newResource(content, record, facts) }];
+      return [{ type: 'create', description, resource: this.newResource(content, call) }];
     }
     const out: Action[] = [];
     for (const order of orders) {
       const orderView: View = { ...view, order: present(order) };
       const description = fill(a.description, orderView) as string;
       if (a.type === 'delete') out.push({ type: 'delete', description, resourceId: order.ref });
-      else out.push({ type: 'update', description, resource: this.updated(order, fill(a.set, orderView) as object, facts) });
+      else out.push({ type: 'update', description, resource: this.updated(order, fill(a.set, orderView) as object, call.facts) });
     }
     return out;
   }
@@ -306,11 +294,12 @@ export class CardRenderer {
   }
 
   /** A suggested resource: the template's clinical content plus who, for whom, when and why. */
-  private newResource(content: Record<string, unknown>, record: PatientRecord, facts: PatientFacts): FhirResource {
+  private newResource(content: Record<string, unknown>, call: CallCards): FhirResource {
+    const { record, facts } = call;
     const resource: Record<string, unknown> = { resourceType: content['resourceType'], status: 'draft', ...content };
     resource['subject'] = { reference: `Patient/${record.patientId}` };
     if (record.encounterId !== undefined) resource['encounter'] = { reference: `Encounter/${record.encounterId}` };
-    resource['authoredOn'] = isoTime(record.now);
+    resource['authoredOn'] = call.authoredOn ??= record.now.toISOString();
     if (record.userId !== undefined && /^(Practitioner|PractitionerRole)\//.test(record.userId))
       resource['requester'] = { reference: record.userId };
     const main = facts.mainHipCondition;
