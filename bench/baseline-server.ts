@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { TurnQueue } from '../src/http/turn-queue.js';
 import { referenceAnswer } from './reference-answer.js';
 
 /**
@@ -6,13 +7,18 @@ import { referenceAnswer } from './reference-answer.js';
  * logic — read the whole body, JSON.parse it, JSON.stringify the service's answer to that scenario (the same
  * bytes out; bench/reference-answer.ts) and send it. Every benchmark scenario is compared with this server, measured in
  * the same run on the same machine.
+ *
+ * BATCH=1: the same, with the round trips of one turn of the event loop run together as the service runs its hook
+ * calls (src/http/turn-queue.ts): what that batching alone gains a server that does nothing else, shown beside the
+ * floor so that the service's ratio can be read against both.
  */
 const answer = referenceAnswer();
+const batch = process.env['BATCH'] === '1' ? new TurnQueue(() => undefined) : undefined;
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
+  const respond = (): void => {
     try {
       JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const text = JSON.stringify(answer);
@@ -21,6 +27,10 @@ const server = createServer((req, res) => {
     } catch {
       res.writeHead(400).end();
     }
+  };
+  req.on('end', () => {
+    if (batch !== undefined) batch.defer(respond);
+    else respond();
   });
 });
 server.keepAliveTimeout = 5000;

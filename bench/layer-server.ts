@@ -3,11 +3,13 @@ import { loadServiceConfig } from '../src/config/service-config.js';
 import { createLogger } from '../src/log.js';
 import { buildService } from '../src/service.js';
 import { preshape } from '../src/http/preshape.js';
+import { TurnQueue } from '../src/http/turn-queue.js';
 
 /**
  * The layers between the bare floor and the full service, measured with the same body as scenario (a):
  *   LAYER=call      node:http, read the body, JSON.parse, HookService.call, JSON.stringify, res.end: the pipeline
- *                   (validate, gather, index, facts, rules, cards) with the least HTTP around it;
+ *                   (validate, gather, index, facts, rules, cards) with the least HTTP around it; the calls of a
+ *                   turn of the event loop run together, as the service runs them (src/http/turn-queue.ts);
  *   LAYER=call+log  the same and one pino access line per request, with the fields the service's line carries.
  * The full service (src/server.ts) is the third layer; the difference between the three is what the HTTP
  * framework, the middleware and the access line cost.
@@ -17,6 +19,7 @@ const config = loadServiceConfig();
 const log = createLogger({ level: layer === 'call+log' ? 'info' : 'silent' });
 const service = await buildService(config, { log: createLogger({ level: layer === 'app' ? 'info' : 'silent' }) });
 const noop = (): void => undefined;
+const calls = new TurnQueue(noop);
 
 const server =
   layer === 'app'
@@ -26,6 +29,11 @@ const server =
         const startedAt = performance.now();
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
+          calls.defer(() => {
+            answer();
+          });
+        });
+        const answer = (): void => {
           const id = (req.url ?? '').slice('/cds-services/'.length);
           const fields: Record<string, unknown> = {};
           service.hooks
@@ -58,7 +66,7 @@ const server =
               },
               () => res.writeHead(500).end(),
             );
-        });
+        };
       });
 server.keepAliveTimeout = 5000;
 server.listen(Number(process.env['PORT'] ?? 0), '127.0.0.1', () => {

@@ -32,8 +32,9 @@ import { benchIssuer } from './jwt.js';
  *   (as) as (am) with the SQLite file (the default of `npm start`)
  *   (ap) as (am) with PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL; skipped without)
  *        each call: replay check (waits on the database), rate-limit counts, quiet periods, ledger of cards
- * Scenario (a) also measures the express floor and the layers between the baseline and the service
- * (bench/layer-server.ts: node:http + HookService.call, then + one pino line).
+ * Scenario (a) also measures the express floor and the layers between the baseline and the service: the
+ * baseline with the service's batching of one loop turn's calls (BATCH=1), then bench/layer-server.ts:
+ * node:http + HookService.call, then + one pino line, both batched as the service batches.
  * Prints CPU per request of every server and its ratio to the baseline's (the figure to compare on a shared
  * machine), p50/p90/p99 latency, requests per second, peak RSS of the service; writes the figures to
  * bench/results/<date>.json. Also measures `npm start` readiness.
@@ -71,6 +72,13 @@ interface Proc {
   port: number;
   stop(): Promise<void>;
 }
+
+/** The layers between the floor and the service, as the report names them (bench/layer-server.ts, baseline-server.ts). */
+const LAYER_TITLES: Record<string, string> = {
+  'floor-batched': 'the baseline batched per loop turn as the service batches its calls',
+  call: 'node:http + HookService.call (batched)',
+  'call+log': 'node:http + HookService.call + pino line (batched)',
+};
 
 /** The Node options of `npm start` (package.json), so that the service is measured as users run it. */
 const START_NODE_ARGS: string[] = (() => {
@@ -441,6 +449,9 @@ async function main(): Promise<void> {
     }
     const layers: Record<string, Measured> = {};
     if (s.layers === true && !args.noLayers) {
+      const batched = await start(baselineScript, { ANSWER_FILE: answerFileOf(s), BATCH: '1' });
+      layers['floor-batched'] = await load(batched.port, s.path, body, connections, args.duration, batched.child.pid ?? 0);
+      await batched.stop();
       for (const layer of ['call', 'call+log']) {
         const l = await start(layerScript, { LOG_LEVEL: 'info', LAYER: layer }, START_NODE_ARGS);
         layers[layer] = await load(l.port, s.path, body, connections, args.duration, l.child.pid ?? 0);
@@ -486,7 +497,7 @@ async function main(): Promise<void> {
         Object.entries(layers)
           .map(
             ([name, m]) =>
-              `    layer ${name === 'call' ? 'node:http + HookService.call' : 'node:http + HookService.call + pino line'}: ${m.cpuUsPerRequest} µs CPU/request (${ratio(m.cpuUsPerRequest, base.cpuUsPerRequest)}x the baseline), ${m.rps} req/s, p99 ${m.p99} ms\n`,
+              `    layer ${LAYER_TITLES[name] ?? name}: ${m.cpuUsPerRequest} µs CPU/request (${ratio(m.cpuUsPerRequest, base.cpuUsPerRequest)}x the baseline), ${m.rps} req/s, p99 ${m.p99} ms\n`,
           )
           .join('') +
         `    ratio   : ${row.cpuRatio}x the baseline's CPU per request; ${row.rpsRatio} of its requests per second\n\n`,

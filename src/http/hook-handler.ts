@@ -3,11 +3,12 @@ import type { CdsResponse } from '../cds/types.js';
 import type { Logger } from '../log.js';
 import type { CorsPolicy } from './cors.js';
 import { answerError, sendError } from './errors.js';
-import { readJsonBody, sendJson } from './json-body.js';
+import { parseJsonText, readBodyText, sendJson } from './json-body.js';
 import type { HttpError } from './operation-outcome.js';
 import type { Awaitable } from './rate-limit.js';
 import { startRequest } from './request-context.js';
 import { armTimeout } from './timeout.js';
+import { TurnQueue } from './turn-queue.js';
 
 /**
  * POST /cds-services/{id} matched as the `:id` route of the CDS router matches it (case-sensitive, one trailing
@@ -58,7 +59,8 @@ export interface HookHandlerDeps {
  * The hook calls' one handler. It does what the middleware chain does for every other route, in the same order
  * and with the same answers: request id and access line -> request metrics -> CORS headers -> per-address rate limit (429) ->
  * time-out (503) -> the service id decoded (400) -> authentication (401, 429 per issuer) -> unknown service (404) -> JSON only (415) -> the
- * body (413, 400) -> the hook call -> the answer, serialised once; any error as an OperationOutcome. It skips
+ * body (413, 400) -> the hook call, parsed and run with the other calls of the same turn of the event loop
+ * (src/http/turn-queue.ts) -> the answer, serialised once; any error as an OperationOutcome. It skips
  * the chain itself (the router's walk through the layers of every other route, one `next()` per piece); on this
  * machine that was within the noise of CPU per request (docs/performance.md), and it makes each piece a function
  * that a leaner HTTP frame could call.
@@ -71,8 +73,23 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
     answerError(err, res, () => req.log);
   };
 
+  // The calls of one turn of the event loop run together, after its requests are read (src/http/turn-queue.ts).
+  // Each queued call answers its own errors; this logs only a failure to answer one.
+  const calls = new TurnQueue((err) => {
+    log.error({ err }, 'unexpected error');
+  });
+
   const answer = (req: Request, res: Response, body: unknown): void => {
-    deps.call(req, body).then(
+    // Timed out (503 answered) or the client gone while queued: nothing is left to answer.
+    if (req.abort?.aborted === true) return;
+    let pending: Promise<CdsResponse>;
+    try {
+      pending = deps.call(req, body);
+    } catch (err) {
+      fail(req, res, err);
+      return;
+    }
+    pending.then(
       (response) => {
         if (!res.headersSent) sendJson(res, 200, response); // the time-out (503) may have answered already
       },
@@ -88,9 +105,21 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
       sendError(res, refused);
       return;
     }
-    readJsonBody(req, deps.bodyLimit, (error, body) => {
-      if (error !== undefined) sendError(res, error);
-      else answer(req, res, body);
+    readBodyText(req, deps.bodyLimit, (error, text) => {
+      if (error !== undefined) {
+        sendError(res, error);
+        return;
+      }
+      // Parsed with the rest of the call, in the turn's batch of calls.
+      calls.defer(() => {
+        try {
+          const parsed = parseJsonText(text ?? '');
+          if ('error' in parsed) sendError(res, parsed.error);
+          else answer(req, res, parsed.body);
+        } catch (err) {
+          fail(req, res, err);
+        }
+      });
     });
   };
 

@@ -4,13 +4,16 @@ import { HttpError } from './operation-outcome.js';
 /** Called once with the parsed body (undefined for an empty one), or with the 400, 413 or 415 to answer. */
 export type JsonBodyDone = (error: HttpError | undefined, body?: unknown) => void;
 
+/** Called once with the body's text, or with the 400, 413 or 415 to answer. */
+export type BodyTextDone = (error: HttpError | undefined, text?: string) => void;
+
 /**
- * Reads a JSON request body: UTF-8 only, no content encoding, at most `limit` bytes (checked against
- * Content-Length before reading, and while reading), parsed once with JSON.parse. A lean replacement for
- * express.json on the hook path (same answers: 413, 400, 415), without per-request charset and type machinery.
- * Used by the middleware below and by the hook handler (src/http/hook-handler.ts).
+ * Reads a JSON request body's text: UTF-8 only, no content encoding, at most `limit` bytes (checked against
+ * Content-Length before reading, and while reading). A lean replacement for express.json on the hook path (same
+ * answers: 413, 400, 415), without per-request charset and type machinery. The hook handler parses the text
+ * later, with the rest of the call (src/http/hook-handler.ts); readJsonBody below parses it at once.
  */
-export function readJsonBody(req: Request, limit: number, done: JsonBodyDone): void {
+export function readBodyText(req: Request, limit: number, done: BodyTextDone): void {
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding !== 'identity') {
     done(
@@ -58,15 +61,29 @@ export function readJsonBody(req: Request, limit: number, done: JsonBodyDone): v
   req.once('end', () => {
     if (failed) return;
     failed = true;
-    const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-    let body: unknown;
-    try {
-      body = text.trim() === '' ? undefined : (JSON.parse(text) as unknown);
-    } catch {
-      done(new HttpError(400, { code: 'structure', diagnostics: 'request body is not valid JSON' }));
+    done(undefined, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+  });
+}
+
+/** A body's text parsed as JSON: undefined for an empty one, or the 400 of text that is not JSON. */
+export function parseJsonText(text: string): { error: HttpError } | { body: unknown } {
+  try {
+    return { body: text.trim() === '' ? undefined : (JSON.parse(text) as unknown) };
+  } catch {
+    return { error: new HttpError(400, { code: 'structure', diagnostics: 'request body is not valid JSON' }) };
+  }
+}
+
+/** Reads a JSON request body (readBodyText) and parses it at once (parseJsonText). */
+export function readJsonBody(req: Request, limit: number, done: JsonBodyDone): void {
+  readBodyText(req, limit, (error, text) => {
+    if (error !== undefined) {
+      done(error);
       return;
     }
-    done(undefined, body);
+    const parsed = parseJsonText(text ?? '');
+    if ('error' in parsed) done(parsed.error);
+    else done(undefined, parsed.body);
   });
 }
 
