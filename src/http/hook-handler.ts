@@ -20,6 +20,13 @@ export const HOOK_PATH = /^\/cds-services\/[^/]+\/?$/;
 
 const PREFIX = '/cds-services/'.length;
 
+/**
+ * The request bodies one batch of hook calls may add up to (characters of JSON): 32 typical calls with full
+ * prefetch (4 KB each) run as one batch; a record of hundreds of KB runs alone, as batching such records raised
+ * their CPU by half (docs/performance.md).
+ */
+const BATCH_BODY_CHARS = 256 * 1024;
+
 /** The service id of a hook path, decoded as the router decodes a parameter (a URIError with status 400). */
 function serviceIdOf(path: string): string {
   const segment = path.endsWith('/') ? path.slice(PREFIX, -1) : path.slice(PREFIX);
@@ -73,11 +80,12 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
     answerError(err, res, () => req.log);
   };
 
-  // The calls of one turn of the event loop run together, after its requests are read (src/http/turn-queue.ts).
-  // Each queued call answers its own errors; this logs only a failure to answer one.
+  // The calls of one turn of the event loop run together, after its requests are read (src/http/turn-queue.ts),
+  // up to BATCH_BODY_CHARS of request bodies. Each queued call answers its own errors; this logs only a failure
+  // to answer one.
   const calls = new TurnQueue((err) => {
     log.error({ err }, 'unexpected error');
-  });
+  }, BATCH_BODY_CHARS);
 
   const answer = (req: Request, res: Response, body: unknown): void => {
     // Timed out (503 answered) or the client gone while queued: nothing is left to answer.
@@ -119,7 +127,7 @@ export function hookHandler(deps: HookHandlerDeps): (req: Request, res: Response
         } catch (err) {
           fail(req, res, err);
         }
-      });
+      }, text?.length ?? 0);
     });
   };
 

@@ -3,27 +3,46 @@
  * for all of it), in the order it was queued.
  *
  * The hook handler queues each hook call here once its body is read. Under load one turn of the loop reads many
- * requests (with 32 connections, about 30 per turn); their calls then run one after another, and so do their
- * answers, instead of each call running between the HTTP parsing, routing and socket writes of the requests
- * around it. Each stage's code and data are then still in the CPU's caches when the next request reaches it: on
- * the benchmark machine this halved the CPU of a hook call and doubled the requests per second
- * (docs/performance.md, "Issue 14, third round"). A lone request waits one setImmediate (microseconds); no
- * request waits for a later turn, so nothing is held back for a batch to fill.
+ * requests (with 32 connections, about 30 per turn), and their calls then start one after another. Each `await`
+ * of a call lets the next call reach the same point, so the calls of a batch move through the pipeline stage by
+ * stage (all parsed and validated, all gathered, all indexed and judged, all rendered) and their answers are
+ * written one after another, instead of each call running whole between the HTTP parsing, routing and socket
+ * writes of the requests around it. Each stage's code and data are then still in the CPU's caches when the next
+ * call reaches it: on the benchmark machine this more than halved the CPU of a hook call (docs/performance.md,
+ * "Issue 14, third round"; running each call to its end before the next starts was measured too, and gained
+ * much less). A lone request waits one setImmediate (microseconds), and nothing is held back for a batch to
+ * fill. A batch is bounded by the sizes given with the work (the request bodies): the calls of a batch are all
+ * in memory at once, and large records are better answered one at a time, as soon as they are read.
  */
 export class TurnQueue {
   private queue: (() => void)[] = [];
+  /** The size given with each piece of queued work, in the same order. */
+  private sizes: number[] = [];
 
-  /** @param onError told of a queued piece of work that threw (the rest of the turn's work still runs). */
-  constructor(private readonly onError: (err: unknown) => void) {}
+  /**
+   * @param onError told of a queued piece of work that threw (the rest of the turn's work still runs).
+   * @param maxBatchSize the sizes (request body characters) one batch may add up to; the rest runs in the next
+   *   turn's check phase.
+   */
+  constructor(
+    private readonly onError: (err: unknown) => void,
+    private readonly maxBatchSize = Infinity,
+  ) {}
 
   private readonly drain = (): void => {
     this.runQueued();
   };
 
-  /** Runs the work queued so far, in order (the check phase calls it). */
+  /** Runs the work queued so far, in order, up to maxBatchSize (the check phase calls it). */
   runQueued(): void {
-    const work = this.queue;
-    this.queue = [];
+    // As many pieces as fit in maxBatchSize (each fits on its own: defer ran larger ones at once).
+    let n = 1;
+    let size = this.sizes[0] ?? 0;
+    while (n < this.queue.length && size + (this.sizes[n] ?? 0) <= this.maxBatchSize) size += this.sizes[n++] ?? 0;
+    const work = n === this.queue.length ? this.queue : this.queue.slice(0, n);
+    this.queue = n === this.queue.length ? [] : this.queue.slice(n);
+    this.sizes = this.queue.length === 0 ? [] : this.sizes.slice(n);
+    if (this.queue.length > 0) setImmediate(this.drain);
     for (const run of work) {
       try {
         run();
@@ -33,8 +52,21 @@ export class TurnQueue {
     }
   }
 
-  /** Runs `work` in this turn's check phase, after the work queued before it. */
-  defer(work: () => void): void {
+  /**
+   * Runs `work` in this turn's check phase, after the work queued before it (or in a later turn's, when the batch
+   * before it is full: see maxBatchSize). Work larger than a whole batch runs at once, as it would without a
+   * queue: a large record waiting in the queue, read but not yet parsed, only holds memory.
+   */
+  defer(work: () => void, size = 0): void {
+    if (size > this.maxBatchSize) {
+      try {
+        work();
+      } catch (err) {
+        this.onError(err);
+      }
+      return;
+    }
+    this.sizes.push(size);
     if (this.queue.push(work) === 1) setImmediate(this.drain);
   }
 

@@ -41,6 +41,26 @@ describe('the turn queue', () => {
     expect(ran).toEqual(['first', 'second', 'queued by the first']);
   });
 
+  test('a batch holds as much work as its size allows; the rest runs in the next turns', async () => {
+    const queue = new TurnQueue(() => undefined, 250);
+    const ran: string[] = [];
+    for (const name of ['a', 'b', 'c', 'd']) queue.defer(() => ran.push(name), 100);
+    await nextTurn();
+    expect(ran).toEqual(['a', 'b']);
+    await nextTurn();
+    expect(ran).toEqual(['a', 'b', 'c', 'd']);
+    expect(queue.pending).toBe(0);
+  });
+
+  test('work larger than a whole batch runs at once, as without a queue', () => {
+    const queue = new TurnQueue(() => undefined, 250);
+    const ran: string[] = [];
+    queue.defer(() => ran.push('small'), 100);
+    queue.defer(() => ran.push('large'), 1000);
+    expect(ran).toEqual(['large']);
+    expect(queue.pending).toBe(1);
+  });
+
   test('work that throws is reported, and the rest of the batch still runs', async () => {
     const errors: unknown[] = [];
     const queue = new TurnQueue((err) => errors.push(err));
