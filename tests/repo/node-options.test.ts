@@ -3,8 +3,8 @@ import { projectPath } from '../../src/data-files.js';
 
 /**
  * The service runs with the same Node options however it is started: `npm start` and the Docker image's CMD
- * (the heap sizing of docs/performance.md: `--max-semi-space-size=8` keeps peak memory under 250 MB at the same
- * CPU). The benchmark reads them from package.json, so what is measured is what runs.
+ * (the heap sizing of docs/performance.md: `--max-semi-space-size=8`, half V8's default, keeps peak memory lower
+ * at the same CPU). The benchmark reads them from package.json, so what is measured is what runs.
  */
 const nodeOptions = (command: readonly string[]): string[] => {
   const script = command.findIndex((part) => part.endsWith('server.js'));
