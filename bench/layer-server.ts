@@ -29,9 +29,7 @@ const server =
         const startedAt = performance.now();
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
-          calls.defer(() => {
-            answer();
-          });
+          calls.defer(answer);
         });
         const answer = (): void => {
           const id = (req.url ?? '').slice('/cds-services/'.length);

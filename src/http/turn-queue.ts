@@ -15,9 +15,8 @@
  * in memory at once, and large records are better answered one at a time, as soon as they are read.
  */
 export class TurnQueue {
-  private queue: (() => void)[] = [];
-  /** The size given with each piece of queued work, in the same order. */
-  private sizes: number[] = [];
+  /** Queued work, each piece with the size it was given. */
+  private queue: { run: () => void; size: number }[] = [];
 
   /**
    * @param onError told of a queued piece of work that threw (the rest of the turn's work still runs).
@@ -36,14 +35,12 @@ export class TurnQueue {
   /** Runs the work queued so far, in order, up to maxBatchSize (the check phase calls it). */
   runQueued(): void {
     // As many pieces as fit in maxBatchSize (each fits on its own: defer ran larger ones at once).
-    let n = 1;
-    let size = this.sizes[0] ?? 0;
-    while (n < this.queue.length && size + (this.sizes[n] ?? 0) <= this.maxBatchSize) size += this.sizes[n++] ?? 0;
-    const work = n === this.queue.length ? this.queue : this.queue.slice(0, n);
-    this.queue = n === this.queue.length ? [] : this.queue.slice(n);
-    this.sizes = this.queue.length === 0 ? [] : this.sizes.slice(n);
+    let n = 0;
+    let size = 0;
+    while (n < this.queue.length && size + (this.queue[n]?.size ?? 0) <= this.maxBatchSize) size += this.queue[n++]?.size ?? 0;
+    const work = this.queue.splice(0, n);
     if (this.queue.length > 0) setImmediate(this.drain);
-    for (const run of work) {
+    for (const { run } of work) {
       try {
         run();
       } catch (err) {
@@ -66,8 +63,7 @@ export class TurnQueue {
       }
       return;
     }
-    this.sizes.push(size);
-    if (this.queue.push(work) === 1) setImmediate(this.drain);
+    if (this.queue.push({ run: work, size }) === 1) setImmediate(this.drain);
   }
 
   /** Work queued and not yet run. */
