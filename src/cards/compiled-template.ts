@@ -8,10 +8,49 @@ import Mustache from 'mustache';
  * functions): names are looked up up the section stack, dotted names from the first level that has their first
  * part, sections repeat over arrays and enter objects, strings and numbers, inverted sections show for falsy
  * values and empty arrays, and every value goes through the given escape (tests/cards/compiled-template.test.ts
- * compares the two on every template of cards/).
+ * compares the two on every template of cards/). A view may be a LayeredView: it renders as the one object its
+ * layers stand for would.
  */
 
 type Escape = (value: unknown) => string;
+
+type Values = Readonly<Record<string, unknown>>;
+
+/**
+ * A view made of layers, read as the object `{ ...outer, ...own }` would be: a name is the value of the innermost
+ * layer that has it. A card's view is its finding's values on the values every card of the call shares, and a
+ * suggestion's view its own values on the card's: as layers, none of them is copied (copying the call's view for
+ * every card, suggestion and order was most of the time spent rendering a card; docs/performance.md).
+ */
+export class LayeredView {
+  constructor(
+    readonly own: Values,
+    readonly outer: Values | LayeredView,
+  ) {}
+
+  /** The innermost layer that has `name`, or undefined. */
+  layerWith(name: string): Values | undefined {
+    if (name in this.own) return this.own;
+    let v = this.outer;
+    while (v instanceof LayeredView) {
+      if (name in v.own) return v.own;
+      v = v.outer;
+    }
+    return name in v ? v : undefined;
+  }
+
+  /** The value of `name`: the innermost layer's that has it. */
+  get(name: string): unknown {
+    return this.layerWith(name)?.[name];
+  }
+
+  /** The one object these layers stand for (for tests and tools; rendering never builds it). */
+  merged(): Record<string, unknown> {
+    return { ...(this.outer instanceof LayeredView ? this.outer.merged() : this.outer), ...this.own };
+  }
+}
+
+const NO_VALUES: Values = {};
 
 /** The section stack: the innermost view first. */
 interface Stack {
@@ -28,8 +67,10 @@ function lookupIn(stack: Stack, name: string, parts: readonly string[] | undefin
   if (name === '.') return stack.view;
   let s: Stack | undefined = stack;
   while (s !== undefined) {
+    // A layered view is read through the layer that has the name (or its first part).
+    const view = s.view instanceof LayeredView ? (s.view.layerWith(parts?.[0] ?? name) ?? NO_VALUES) : s.view;
     if (parts !== undefined) {
-      let x: unknown = s.view;
+      let x: unknown = view;
       let hit = false;
       for (let i = 0; x !== null && x !== undefined && i < parts.length; i++) {
         const part = parts[i] as string;
@@ -37,8 +78,8 @@ function lookupIn(stack: Stack, name: string, parts: readonly string[] | undefin
         x = (x as Record<string, unknown>)[part];
       }
       if (hit) return x;
-    } else if (hasProperty(s.view, name)) {
-      return (s.view as Record<string, unknown>)[name];
+    } else if (hasProperty(view, name)) {
+      return (view as Record<string, unknown>)[name];
     }
     s = s.parent;
   }

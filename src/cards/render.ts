@@ -7,7 +7,7 @@ import type { PatientFacts } from '../pathway/facts.js';
 import type { Finding, SuggestionChoice } from '../pathway/rule.js';
 import { OVERRIDE_REASON_SYSTEM, TOPIC_SYSTEM } from '../pathway/topics.js';
 import type { OrderEntry, PatientRecord } from '../record/types.js';
-import { compileTemplate, renderTemplate } from './compiled-template.js';
+import { compileTemplate, LayeredView, renderTemplate } from './compiled-template.js';
 import { escapeRecordText } from './escape.js';
 import { hipSide, loadSideCodes, orderSide, type HipSide, type SideCodes } from './laterality.js';
 import type { ActionTemplate, CardTemplate, CardTemplates, Coding } from './templates.js';
@@ -28,9 +28,16 @@ export const SOURCES_SEPARATOR = '\n\n';
 
 const plain = (value: unknown): string => String(value);
 
-function lookup(view: View, path: readonly string[]): unknown {
+/** A card's view (layers on the call's view) or a plain one. */
+type AnyView = View | LayeredView;
+
+function lookup(view: AnyView, path: readonly string[]): unknown {
   let x: unknown = view;
   for (const part of path) {
+    if (x instanceof LayeredView) {
+      x = x.get(part);
+      continue;
+    }
     if (x === null || typeof x !== 'object') return undefined;
     x = (x as Record<string, unknown>)[part];
   }
@@ -38,7 +45,7 @@ function lookup(view: View, path: readonly string[]): unknown {
 }
 
 /** A template value compiled once: called with a view, it gives the filled value. */
-type Filler = (view: View) => unknown;
+type Filler = (view: AnyView) => unknown;
 
 /**
  * Compiles a template value (a string, or the YAML object of a suggested resource). Strings without
@@ -92,7 +99,7 @@ function compile(template: unknown): { constant: boolean; fill: Filler } {
 
 /** Compiled fillers, one per template value, made on first use. */
 const compiled = new Map<unknown, Filler>();
-function fill(template: unknown, view: View): unknown {
+function fill(template: unknown, view: AnyView): unknown {
   let f = compiled.get(template);
   if (f === undefined) {
     f = compile(template).fill;
@@ -199,12 +206,12 @@ export class CardRenderer {
   private suggestion(
     t: CardTemplate,
     choice: SuggestionChoice,
-    baseView: View,
+    cardView: LayeredView,
     call: CallCards,
   ): Suggestion | undefined {
     const st = t.suggestions?.[choice.id];
     if (st === undefined) throw new Error(`card template ${t.topic} has no suggestion "${choice.id}"`);
-    const view: View = { ...baseView, ...(present(choice.values ?? {}) as View) };
+    const view = new LayeredView(present(choice.values ?? {}) as View, cardView);
     const orders = choice.orders ?? [];
     // A suggestion that removes or changes a draft cannot be made for a draft without `Type/id` to name; the
     // rest of it (say, the radiographs that replace the MRI) would then add orders beside the one it was to
@@ -218,7 +225,7 @@ export class CardRenderer {
     for (const a of st.actions) actions.push(...this.actions(a, view, orders, call, side));
     if (actions.length === 0) return undefined;
     const sided = st.actions.some((a) => a.laterality !== undefined);
-    const label = fill(st.label, { ...view, order: present(orders[0]) }) as string;
+    const label = fill(st.label, new LayeredView({ order: present(orders[0]) }, view)) as string;
     const suggestion: Suggestion = {
       label: sided ? `${label} (${this.templates.shared.laterality.labelText[side]})` : label,
       uuid: randomUUID(),
@@ -230,7 +237,7 @@ export class CardRenderer {
 
   private actions(
     a: ActionTemplate,
-    view: View,
+    view: LayeredView,
     orders: readonly OrderEntry[],
     call: CallCards,
     side: HipSide,
@@ -247,7 +254,7 @@ export class CardRenderer {
     }
     const out: Action[] = [];
     for (const order of orders) {
-      const orderView: View = { ...view, order: present(order) };
+      const orderView = new LayeredView({ order: present(order) }, view);
       const description = fill(a.description, orderView) as string;
       if (a.type === 'delete') out.push({ type: 'delete', description, resourceId: order.ref });
       else out.push({ type: 'update', description, resource: this.updated(order, fill(a.set, orderView) as object, call.facts) });

@@ -5,7 +5,7 @@ import type { Finding } from '../pathway/rule.js';
 import { isoDay } from '../pathway/time.js';
 import { VS } from '../pathway/value-set-ids.js';
 import type { MedicationEntry } from '../record/types.js';
-import { renderTemplate } from './compiled-template.js';
+import { LayeredView, renderTemplate } from './compiled-template.js';
 import { readableDuration } from './duration.js';
 import type { SharedTemplates } from './templates.js';
 
@@ -247,11 +247,11 @@ function diagnosisFlags(finding: Finding): View {
   return { goodSurgicalOutcomes };
 }
 
-/** A card's values: the shared ones and its finding's evidence. */
-export function buildView(base: View, finding: Finding, now: Date): View {
+/** A card's values: its finding's evidence, as a layer on the ones every card of the call shares. */
+export function buildView(base: View, finding: Finding, now: Date): LayeredView {
   const evidence = { ...(present(finding.evidence) as View), ...derived(finding, now), ...diagnosisFlags(finding) };
   // A rule's evidence adds topic-specific values; it must not silently replace a shared one.
   const clash = Object.keys(evidence).filter((k) => k in base);
   if (clash.length > 0) throw new Error(`${finding.topic}: evidence ${clash.join(', ')} would replace shared view values`);
-  return { ...base, ...withListTexts(evidence) };
+  return new LayeredView(withListTexts(evidence), base);
 }

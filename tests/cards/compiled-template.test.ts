@@ -1,8 +1,8 @@
 import Mustache from 'mustache';
 import { escapeRecordText } from '../../src/cards/escape.js';
-import { renderTemplate } from '../../src/cards/compiled-template.js';
+import { LayeredView, renderTemplate } from '../../src/cards/compiled-template.js';
 import { loadCardTemplates } from '../../src/cards/templates.js';
-import { baseView, buildView, present, type View } from '../../src/cards/view.js';
+import { baseView, buildView, present } from '../../src/cards/view.js';
 import { evaluatePathway } from '../../src/pathway/evaluate.js';
 import { RecordIndexer } from '../../src/record/index-record.js';
 import { loadScenario, scenarioNames } from '../../tools/fixtures/scenarios.js';
@@ -40,6 +40,20 @@ describe('compiled templates write what Mustache writes', () => {
     expect(renderTemplate(template, view, escapeRecordText, partials)).toBe(mustache(template, view, partials, escapeRecordText));
   });
 
+  // Layers read as `{ ...outer, ...own }`: the innermost layer that has a name (or a dotted name's first part) gives
+  // it, even when its value is undefined or has no such member, and a name no layer has is looked up the sections.
+  const outer = { a: 'outer a', b: { c: 'outer b.c', d: 'outer b.d' }, list: [{ x: 1 }, { x: 2 }], up: 'outer up' };
+  const layered: [string, LayeredView][] = [
+    ['{{a}} {{b.c}} {{b.d}} {{missing}} {{up}}', new LayeredView({ a: 'own a', b: { c: 'own b.c' } }, outer)],
+    ['{{a}}|{{b.c}}|{{#b}}{{d}}{{/b}}', new LayeredView({ a: undefined, b: undefined }, outer)],
+    ['{{#list}}{{x}}{{a}},{{/list}} {{^none}}no none{{/none}}', new LayeredView({ a: '!' }, new LayeredView({ a: 'middle' }, outer))],
+    ['{{#list}}{{up}}{{/list}} {{order.display}}/{{order.ref}}', new LayeredView({ order: { display: 'MRI' } }, outer)],
+  ];
+  test.each(layered)('layered: %j', (template, view) => {
+    expect(renderTemplate(template, view, plain)).toBe(mustache(template, view.merged()));
+    expect(view.get('a')).toBe(view.merged()['a']);
+  });
+
   test('every template of cards/, with the views of every scenario card', () => {
     const templates = loadCardTemplates();
     const { shared } = templates;
@@ -60,16 +74,19 @@ describe('compiled templates write what Mustache writes', () => {
       for (const finding of result.findings) {
         const t = templates.byTopic.get(finding.topic);
         if (t === undefined) throw new Error(`no template for ${finding.topic}`);
-        const view: View = buildView(base, finding, now);
+        // The card's view is a layer on the call's: rendered, it must read as the merged object does in Mustache.
+        const view = buildView(base, finding, now);
+        const merged = view.merged();
         const strings = [t.summary, t.detail, ...Object.values(t.suggestions ?? {}).flatMap((st) => [st.label, ...st.actions.map((a) => a.description)])];
         for (const template of strings) {
           for (const escape of [plain, escapeRecordText]) {
-            expect(renderTemplate(template, view, escape, shared.partials)).toBe(mustache(template, view, shared.partials, escape));
+            expect(renderTemplate(template, view, escape, shared.partials)).toBe(mustache(template, merged, shared.partials, escape));
             compared++;
           }
         }
-        const orderView = { ...view, order: present(finding.suggestions[0]?.orders?.[0]) };
-        for (const st of Object.values(t.suggestions ?? {})) expect(renderTemplate(st.label, orderView, plain)).toBe(mustache(st.label, orderView));
+        const orderView = new LayeredView({ order: present(finding.suggestions[0]?.orders?.[0]) }, view);
+        for (const st of Object.values(t.suggestions ?? {}))
+          expect(renderTemplate(st.label, orderView, plain)).toBe(mustache(st.label, orderView.merged()));
       }
     }
     expect(compared).toBeGreaterThan(100);
