@@ -21,8 +21,43 @@ export const REDACTED_PATHS = [
 
 export interface LoggerOptions {
   level: string;
-  /** Where lines go; default: stdout, written asynchronously so logging never blocks a request. */
+  /** Where lines go; default: stdout (logDestination), written asynchronously so logging never blocks a request. */
   destination?: DestinationStream;
+  /** Told of each line dropped because stdout is that far behind (LOG_BACKLOG_BYTES; counted in /metrics). */
+  onDrop?: () => void;
+}
+
+/**
+ * Bytes one write to stdout may carry. pino's default (sonic-boom's 16 KB) made the log fall behind under load:
+ * a write's completion is seen once per turn of the event loop, a busy turn takes about 5 ms, and 32 concurrent
+ * hook calls log more than 16 KB in that time, so the lines waiting grew without bound (the heap grew by about
+ * 1 MB a second at 6,000 calls a second; docs/performance.md). While lines wait, each new one is measured with the
+ * lines before it, so a write is not made much larger than the log needs.
+ */
+export const LOG_WRITE_BYTES = 64 * 1024;
+
+/** Bytes of lines waiting for stdout beyond which a new line is dropped (and counted), so a stalled reader of the log cannot exhaust memory. */
+export const LOG_BACKLOG_BYTES = 32 * 1024 * 1024;
+
+/** pino's asynchronous destination (sonic-boom). */
+export type LogStream = ReturnType<typeof pino.destination>;
+
+/** Log lines to a file descriptor (stdout by default) or file, written asynchronously; pino flushes it on exit. */
+export function logDestination(
+  options: { dest?: number | string; onDrop?: () => void; maxWrite?: number; maxLength?: number } = {},
+): LogStream {
+  const stream = pino.destination({
+    dest: options.dest ?? 1,
+    sync: false,
+    maxWrite: options.maxWrite ?? LOG_WRITE_BYTES,
+    maxLength: options.maxLength ?? LOG_BACKLOG_BYTES,
+  });
+  const { onDrop } = options;
+  if (onDrop !== undefined)
+    stream.on('drop', () => {
+      onDrop();
+    });
+  return stream;
 }
 
 /**
@@ -41,7 +76,7 @@ export function isoTime(): string {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
+  const destination = options.destination ?? logDestination(options.onDrop !== undefined ? { onDrop: options.onDrop } : {});
   return pino(
     {
       level: options.level,

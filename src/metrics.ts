@@ -98,6 +98,12 @@ const authFailures = new Counter({
   registers: [registry],
 });
 
+const logLinesDropped = new Counter({
+  name: `${PREFIX}log_lines_dropped_total`,
+  help: 'Log lines dropped because more than 32 MB of lines were already waiting for stdout (src/log.ts LOG_BACKLOG_BYTES).',
+  registers: [registry],
+});
+
 const buildInfo = new Gauge({
   name: `${PREFIX}build_info`,
   help: 'Always 1; its labels carry the service version (package.json) and the pathway version (cards/_shared.yaml).',
@@ -160,6 +166,11 @@ export const metrics = {
   /** A card left out because feedback quiets its topic for the patient. */
   quieted(topic: string): void {
     cardsQuieted.inc({ topic });
+  },
+
+  /** A log line dropped: stdout is that far behind (src/log.ts). */
+  logLineDropped(): void {
+    logLinesDropped.inc();
   },
 
   /** One FHIR query (with its pages): how long it took, and why it failed when it did. */

@@ -61,7 +61,14 @@ export interface ServiceOverrides {
 }
 
 export async function buildService(config: ServiceConfig, overrides: ServiceOverrides = {}): Promise<Service> {
-  const log = overrides.log ?? createLogger({ level: config.logLevel });
+  const log =
+    overrides.log ??
+    createLogger({
+      level: config.logLevel,
+      onDrop: () => {
+        metrics.logLineDropped();
+      },
+    });
   const terminology = loadTerminology();
   const registry = loadServiceRegistry(terminology);
   const pathwayConfig = loadPathwayConfig(config.pathwayConfigFile);

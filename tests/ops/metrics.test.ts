@@ -62,6 +62,7 @@ describe('GET /metrics', () => {
       ['hip_pain_cds_fhir_query_failures_total', 'counter'],
       ['hip_pain_cds_refused_requests_total', 'counter'],
       ['hip_pain_cds_auth_failures_total', 'counter'],
+      ['hip_pain_cds_log_lines_dropped_total', 'counter'],
       ['hip_pain_cds_build_info', 'gauge'],
       ['process_cpu_seconds_total', 'counter'],
       ['nodejs_eventloop_lag_seconds', 'gauge'],
