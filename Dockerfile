@@ -41,8 +41,9 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# --max-semi-space-size=8: as `npm start` (docs/performance.md: -20 MB peak RSS, same CPU).
-CMD ["node", "--max-semi-space-size=8", "dist/src/server.js"]
+# The Node options of `npm start` (docs/performance.md): --max-semi-space-size=8 (-20 MB peak RSS, same CPU) and
+# --heap-growing-percent=250 (the old generation grows to 3.5x what survives a full collection, not 4x: -15 MB).
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=250", "dist/src/server.js"]
 
 # --- loader: load-fixtures and the fixtures it loads into a FHIR server ---------------------------------------
 FROM runtime AS loader
