@@ -31,8 +31,8 @@ export interface LoggerOptions {
  * Bytes one write to stdout may carry. pino's default (sonic-boom's 16 KB) made the log fall behind under load:
  * a write's completion is seen once per turn of the event loop, a busy turn takes about 5 ms, and 32 concurrent
  * hook calls log more than 16 KB in that time, so the lines waiting grew without bound (the heap grew by about
- * 1 MB a second at 6,000 calls a second; docs/performance.md). While lines wait, each new one is measured with the
- * lines before it, so a write is not made much larger than the log needs.
+ * 1 MB a second at 6,000 calls a second; docs/performance.md). Not larger: while lines wait, sonic-boom measures
+ * each new line together with the waiting lines it joins, a copy of up to this many bytes per line.
  */
 export const LOG_WRITE_BYTES = 64 * 1024;
 
@@ -43,13 +43,11 @@ export const LOG_BACKLOG_BYTES = 32 * 1024 * 1024;
 export type LogStream = ReturnType<typeof pino.destination>;
 
 /** Log lines to a file descriptor (stdout by default) or file, written asynchronously; pino flushes it on exit. */
-export function logDestination(
-  options: { dest?: number | string; onDrop?: () => void; maxWrite?: number; maxLength?: number } = {},
-): LogStream {
+export function logDestination(options: { dest?: number | string; onDrop?: () => void; maxLength?: number } = {}): LogStream {
   const stream = pino.destination({
     dest: options.dest ?? 1,
     sync: false,
-    maxWrite: options.maxWrite ?? LOG_WRITE_BYTES,
+    maxWrite: LOG_WRITE_BYTES,
     maxLength: options.maxLength ?? LOG_BACKLOG_BYTES,
   });
   const { onDrop } = options;
