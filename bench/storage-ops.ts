@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../src/log.js';
 import { Store } from '../src/store/store.js';
+import { feedbackRow } from '../tools/fixtures/feedback-row.js';
 
 /**
  * npm run bench:storage [-- --n 2000]
@@ -69,20 +70,7 @@ async function main(): Promise<void> {
       await time('feedback item (transaction)', (i) =>
         store.saveFeedback([
           {
-            row: {
-              key: `${run}-${i}`,
-              service_id: 'hip-pain-patient-view',
-              card: `${run}-${i}-0`,
-              topic: 'radiographs-first',
-              outcome: 'overridden',
-              accepted_suggestions: null,
-              override_system: null,
-              override_code: 'patient-declined',
-              override_display: null,
-              user_comment: null,
-              outcome_timestamp: new Date(now).toISOString(),
-              received_at: now,
-            },
+            row: { ...feedbackRow(`${run}-${i}`), received_at: now },
             quiet: {
               patient_hash: `patient-${i % 100}`,
               topic: 'radiographs-first',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createLogger } from '../../src/log.js';
-import { type FeedbackTable, Store, type StoreOptions } from '../../src/store/store.js';
+import { Store, type StoreOptions } from '../../src/store/store.js';
 
 /**
  * The two engines every storage test runs on: SQLite (a fresh file) and PostgreSQL (a fresh database in the
@@ -83,18 +83,5 @@ export async function openTestStore(
   });
 }
 
-/** A stored feedback row (an override of a card of `topic`), keyed `key`. */
-export const feedbackRow = (key: string, topic = 'radiographs-first'): FeedbackTable => ({
-  key,
-  service_id: 'hip-pain-patient-view',
-  card: `card-${key}`,
-  topic,
-  outcome: 'overridden',
-  accepted_suggestions: null,
-  override_system: null,
-  override_code: 'patient-declined',
-  override_display: null,
-  user_comment: null,
-  outcome_timestamp: '2026-11-30T10:00:00Z',
-  received_at: Date.now(),
-});
+/** A stored feedback row (tools/fixtures/feedback-row.ts). */
+export { feedbackRow } from '../../tools/fixtures/feedback-row.js';
