@@ -10,6 +10,7 @@ import {
   Registry,
 } from 'prom-client';
 import { FhirQueryError } from './fhir/gather.js';
+import { LOG_BACKLOG_BYTES } from './log.js';
 
 /**
  * The service's Prometheus metrics (GET /metrics, src/http/ops.ts), defined once here. The rest of the code
@@ -100,7 +101,7 @@ const authFailures = new Counter({
 
 const logLinesDropped = new Counter({
   name: `${PREFIX}log_lines_dropped_total`,
-  help: 'Log lines dropped because more than 32 MB of lines were already waiting for stdout (src/log.ts LOG_BACKLOG_BYTES).',
+  help: `Log lines dropped because more than ${LOG_BACKLOG_BYTES / 1024 / 1024} MB of lines were already waiting for stdout (src/log.ts).`,
   registers: [registry],
 });
 
